@@ -1,0 +1,108 @@
+/* libcurl transfers for the Seedance client: API calls and the video
+ * download, each interruptible at once through one GCancellable.
+ *
+ * No GStreamer here: the protocol layer knows nothing of pads or buffers.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SEEDANCE_HTTP_ERROR (seedance_http_error_quark ())
+GQuark seedance_http_error_quark (void);
+
+typedef enum
+{
+  /* The request cannot have reached the server: name not resolved,
+   * connection refused, connect timeout. */
+  SEEDANCE_HTTP_ERROR_CONNECT,
+  /* No byte for the stall timeout while waiting for an answer or a body. */
+  SEEDANCE_HTTP_ERROR_STALLED,
+  /* The connection broke after the request was sent. */
+  SEEDANCE_HTTP_ERROR_NETWORK,
+  /* TLS: certificate not trusted, handshake failed. */
+  SEEDANCE_HTTP_ERROR_TLS,
+  /* An answer body larger than the caller accepts. */
+  SEEDANCE_HTTP_ERROR_TOO_LARGE,
+  /* Anything else libcurl refused (bad URL, out of memory). */
+  SEEDANCE_HTTP_ERROR_FAILED,
+} SeedanceHttpError;
+
+typedef struct
+{
+  guint connect_timeout_s;      /* 0: libcurl's default */
+  guint stall_timeout_s;        /* no byte received for this long: error */
+  const gchar *user_agent;      /* NULL: "gst-seedance/VERSION" */
+  const gchar *proxy;           /* NULL: libcurl's environment variables */
+  gboolean ssl_strict;          /* verify peer and host name */
+  const gchar *ca_file;         /* NULL: the system's store */
+} SeedanceHttpConfig;
+
+typedef struct _SeedanceHttp SeedanceHttp;
+
+/* One per run.  Every wait of every transfer made through it ends with
+ * G_IO_ERROR_CANCELLED as soon as `cancellable` is cancelled. */
+SeedanceHttp *seedance_http_new (const SeedanceHttpConfig * config,
+    GCancellable * cancellable);
+void seedance_http_free (SeedanceHttp * http);
+GCancellable *seedance_http_get_cancellable (SeedanceHttp * http);
+
+/* Sleep `ms`, or less when cancelled (then FALSE with G_IO_ERROR_CANCELLED). */
+gboolean seedance_http_wait (SeedanceHttp * http, guint ms, GError ** error);
+
+typedef struct
+{
+  guint status;                 /* HTTP status of the final answer */
+  GBytes *body;                 /* never NULL */
+  gchar *content_type;          /* NULL when absent */
+  gint retry_after_s;           /* Retry-After in seconds, -1 when absent */
+  gchar *effective_url;         /* where the answer came from, after redirects */
+} SeedanceHttpResponse;
+
+void seedance_http_response_clear (SeedanceHttpResponse * response);
+
+/* A whole request and answer.  `bearer` (the API key), when not NULL, is
+ * sent as `Authorization: Bearer` to the host of `url` only: libcurl drops
+ * it on a redirect to any other host or port.  A body larger than
+ * `max_body` ends the transfer with SEEDANCE_HTTP_ERROR_TOO_LARGE. */
+gboolean seedance_http_call (SeedanceHttp * http, const gchar * method,
+    const gchar * url, const gchar * bearer, GBytes * body, gsize max_body,
+    SeedanceHttpResponse * response, GError ** error);
+
+/* The body of a download goes to a sink; it returns TRUE when it wants the
+ * transfer to pause after this chunk (its buffer is full).  The data is
+ * only valid during the call: this is where the one copy is made. */
+typedef gboolean (*SeedanceHttpSink) (const guint8 * data, gsize len,
+    gpointer user_data);
+
+typedef struct _SeedanceDownload SeedanceDownload;
+
+/* GET `url` from byte `offset` (a Range request when offset > 0), without
+ * any Authorization, and return once the final answer's headers are in.
+ * The caller checks the status; the sink is only ever given the body of a
+ * 2xx answer. */
+SeedanceDownload *seedance_http_download_start (SeedanceHttp * http,
+    const gchar * url, guint64 offset, SeedanceHttpSink sink,
+    gpointer user_data, GError ** error);
+
+guint seedance_download_get_status (SeedanceDownload * download);
+/* Where the body starts in the file: `offset` for a 206, 0 for a 200 (a
+ * server that ignored the Range). */
+guint64 seedance_download_get_body_start (SeedanceDownload * download);
+/* The size of the whole file, from Content-Range or Content-Length of a
+ * 2xx answer; -1 when unknown. */
+gint64 seedance_download_get_total_size (SeedanceDownload * download);
+gboolean seedance_download_accepts_ranges (SeedanceDownload * download);
+const gchar *seedance_download_get_content_type (SeedanceDownload * download);
+const gchar *seedance_download_get_effective_url (SeedanceDownload * download);
+
+/* Run the transfer until the sink asked for a pause, some data came and no
+ * more is ready right now, the body ended (`*eof` TRUE), or an error.  */
+gboolean seedance_download_pump (SeedanceDownload * download, gboolean * eof,
+    GError ** error);
+
+/* Abort if still running; safe at any point. */
+void seedance_download_free (SeedanceDownload * download);
+
+G_END_DECLS
