@@ -1,0 +1,171 @@
+#include "harness.h"
+
+#include <string.h>
+
+SeedanceSim *
+test_sim_new (void)
+{
+  SeedanceSim *sim = seedance_sim_new ();
+  GError *err = NULL;
+
+  seedance_sim_set_schedule (sim, 100, 300);
+  fail_unless (seedance_sim_start (sim, 0, &err), "simulator: %s",
+      err ? err->message : "?");
+  return sim;
+}
+
+GstElement *
+test_pipeline_new (SeedanceSim * sim, const gchar * rest)
+{
+  GError *err = NULL;
+  gchar *desc = g_strdup_printf ("seedancesrc name=src base-url=\"%s\" "
+      "api-key=" TEST_API_KEY " poll-interval=100 %s",
+      seedance_sim_get_base_url (sim), rest);
+  GstElement *pipeline = gst_parse_launch_full (desc, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &err);
+
+  fail_unless (pipeline != NULL, "cannot parse '%s': %s", desc,
+      err ? err->message : "?");
+  g_free (desc);
+  return pipeline;
+}
+
+GstElement *
+test_pipeline_get_src (GstElement * pipeline)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+
+  fail_unless (src != NULL);
+  /* The pipeline keeps it alive for the test's needs. */
+  gst_object_unref (src);
+  return src;
+}
+
+GstMessage *
+test_pipeline_run (GstElement * pipeline, guint timeout_s,
+    GPtrArray * messages)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *result = NULL;
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (result == NULL) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstMessage *msg;
+
+    if (left <= 0)
+      break;
+    msg = gst_bus_timed_pop_filtered (bus, left * GST_USECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT |
+        GST_MESSAGE_PROGRESS | GST_MESSAGE_WARNING);
+    if (msg == NULL)
+      break;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS ||
+        GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      result = msg;
+    } else if (messages) {
+      g_ptr_array_add (messages, msg);
+    } else {
+      gst_message_unref (msg);
+    }
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return result;
+}
+
+GstMessage *
+test_wait_for_task_message (GstElement * pipeline, const gchar * event,
+    guint timeout_s)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  GstMessage *found = NULL;
+
+  while (found == NULL) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstMessage *msg;
+    const GstStructure *s;
+
+    if (left <= 0)
+      break;
+    msg = gst_bus_timed_pop_filtered (bus, left * GST_USECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    if (msg == NULL)
+      break;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *err = NULL;
+
+      gst_message_parse_error (msg, &err, NULL);
+      fail ("error while waiting for %s: %s", event, err->message);
+    }
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "seedance-task") && (event == NULL ||
+            g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0))
+      found = msg;
+    else
+      gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return found;
+}
+
+GPtrArray *
+test_sim_create_bodies (SeedanceSim * sim)
+{
+  GPtrArray *reqs = seedance_sim_get_requests (sim);
+  GPtrArray *bodies = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  for (i = 0; i < reqs->len; i++) {
+    SeedanceSimRequest *r = g_ptr_array_index (reqs, i);
+
+    if (r->endpoint == SEEDANCE_SIM_CREATE)
+      g_ptr_array_add (bodies, g_strdup (r->body));
+  }
+  g_ptr_array_unref (reqs);
+  return bodies;
+}
+
+void
+test_assert_error (GstMessage * msg, GQuark domain, gint code,
+    const gchar * needle)
+{
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  fail_unless (msg != NULL, "expected an error, got a timeout");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (err->domain == domain && err->code == code,
+      "expected %s %d, got %s %d: %s", g_quark_to_string (domain), code,
+      g_quark_to_string (err->domain), err->code, err->message);
+  if (needle)
+    fail_unless (strstr (err->message, needle) != NULL,
+        "error \"%s\" does not contain \"%s\"", err->message, needle);
+  fail_if (strstr (err->message, TEST_API_KEY) != NULL);
+  fail_if (debug && strstr (debug, TEST_API_KEY) != NULL);
+  g_error_free (err);
+  g_free (debug);
+}
+
+gdouble
+test_time_to_null (GstElement * pipeline)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+gchar *
+test_write_temp_file (const gchar * name, const guint8 * data, gsize len)
+{
+  gchar *dir = g_dir_make_tmp ("seedance-test-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  fail_unless (g_file_set_contents (path, (const gchar *) data, len, NULL));
+  g_free (dir);
+  return path;
+}

@@ -1,0 +1,45 @@
+/* Helpers the element's test suites share: a simulator per test, pipelines
+ * run to their end, the messages they posted. */
+#pragma once
+
+#include <gst/check/gstcheck.h>
+#include "seedance-sim.h"
+
+G_BEGIN_DECLS
+
+#define TEST_API_KEY "sim-key"
+
+/* A started simulator with a fast schedule (queued 100 ms, running 300 ms). */
+SeedanceSim *test_sim_new (void);
+
+/* "seedancesrc base-url=... api-key=... poll-interval=100" followed by
+ * `rest`, parsed into a pipeline; the source is named "src". */
+GstElement *test_pipeline_new (SeedanceSim * sim, const gchar * rest);
+GstElement *test_pipeline_get_src (GstElement * pipeline);
+
+/* Sets PLAYING and waits for EOS or an error (or `timeout_s`); returns that
+ * message (EOS/ERROR, or NULL on timeout), sets the pipeline to NULL.  All
+ * the element messages seen are appended to `messages` when not NULL. */
+GstMessage *test_pipeline_run (GstElement * pipeline, guint timeout_s,
+    GPtrArray * messages);
+
+/* Waits on the bus for an element message named `name` (posted by the
+ * source) whose "event" field, when `event` is not NULL, equals it. */
+GstMessage *test_wait_for_task_message (GstElement * pipeline,
+    const gchar * event, guint timeout_s);
+
+/* The bodies of the creates the simulator received, in order. */
+GPtrArray *test_sim_create_bodies (SeedanceSim * sim);
+
+/* Asserts that an error message is of `domain`/`code` and that its text
+ * contains `needle` (when not NULL); never the API key. */
+void test_assert_error (GstMessage * msg, GQuark domain, gint code,
+    const gchar * needle);
+
+/* Sets the pipeline to NULL and returns how long that took, in ms. */
+gdouble test_time_to_null (GstElement * pipeline);
+
+gchar *test_write_temp_file (const gchar * name, const guint8 * data,
+    gsize len);
+
+G_END_DECLS
