@@ -1,0 +1,178 @@
+/* seedance-sim: a local, Seedance-compatible video generation service.
+ *
+ * An independent reading of ../shared/api/README.md (it shares no code with
+ * the plugin): the API on http://127.0.0.1:PORT/api/v3, the generated files
+ * on a second loopback address (127.0.0.2) so that tests can tell the two
+ * hosts apart, tasks that walk queued -> running -> succeeded, real MP4s
+ * rendered with GStreamer, a log of every request, and faults on demand.
+ *
+ * All functions are thread-safe: the server runs in its own thread and
+ * GMainContext, tests call these from theirs.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _SeedanceSim SeedanceSim;
+
+/* Which kind of request a fault or a count applies to. */
+typedef enum
+{
+  SEEDANCE_SIM_CREATE,          /* POST   /api/v3/contents/generations/tasks */
+  SEEDANCE_SIM_QUERY,           /* GET    /api/v3/contents/generations/tasks/{id} */
+  SEEDANCE_SIM_DELETE,          /* DELETE /api/v3/contents/generations/tasks/{id} */
+  SEEDANCE_SIM_LIST,            /* GET    /api/v3/contents/generations/tasks?... */
+  SEEDANCE_SIM_VIDEO,           /* GET    a task's video on the file host */
+  SEEDANCE_SIM_LAST_FRAME,      /* GET    a task's last-frame PNG on the file host */
+  SEEDANCE_SIM_ANY_ENDPOINT
+} SeedanceSimEndpoint;
+
+typedef enum
+{
+  /* Answer `status` with an Ark error body {"error": {code, message, type,
+   * param}} from `code`/`message`; a Retry-After header when
+   * retry_after_s > 0. */
+  SEEDANCE_SIM_FAULT_STATUS,
+  /* 502 with an HTML body and Content-Type text/html, as a gateway does. */
+  SEEDANCE_SIM_FAULT_HTML,
+  /* 200, Content-Type application/json, a body that is not valid JSON. */
+  SEEDANCE_SIM_FAULT_MALFORMED,
+  /* 200 with a valid JSON object over 1 MiB (a huge unknown field). */
+  SEEDANCE_SIM_FAULT_OVERSIZED,
+  /* 200 with JSON of the wrong shape: "status": 7, "content": "x", ... */
+  SEEDANCE_SIM_FAULT_WRONG_TYPES,
+  /* Answer normally, but only after delay_ms. */
+  SEEDANCE_SIM_FAULT_DELAY,
+  /* Accept the request and never answer (until the client gives up or the
+   * simulator is freed). */
+  SEEDANCE_SIM_FAULT_STALL,
+  /* Video/last frame: send the headers (full Content-Length) and `bytes`
+   * bytes of body, then close the connection. */
+  SEEDANCE_SIM_FAULT_DROP_AFTER,
+  /* Video: send the headers and `bytes` bytes, then go silent, keeping the
+   * connection open. */
+  SEEDANCE_SIM_FAULT_STALL_AFTER,
+  /* Video: 403 with an XML "Request has expired" body, as a CDN does for a
+   * signed URL past its expiry.  A query of the task after the fault hands
+   * out a fresh signature. */
+  SEEDANCE_SIM_FAULT_EXPIRED_URL,
+  /* Any endpoint: 302 to the same path and query on the other loopback
+   * host (API <-> file host swap its host:port). */
+  SEEDANCE_SIM_FAULT_REDIRECT,
+  /* Video: ignore Range, always 200 with the whole file. */
+  SEEDANCE_SIM_FAULT_IGNORE_RANGE,
+  /* Video: "Accept-Ranges: none", ignore Range, 200 with the whole file. */
+  SEEDANCE_SIM_FAULT_NO_RANGES,
+  /* Video: a Content-Length of the full size, then only `bytes` bytes and
+   * a clean end of the message (a short body). */
+  SEEDANCE_SIM_FAULT_SHORT_BODY,
+  /* Video: 200, Content-Type video/mp4, but the body is an HTML page. */
+  SEEDANCE_SIM_FAULT_NOT_MP4,
+  /* Query: the task says "succeeded" with no content.video_url. */
+  SEEDANCE_SIM_FAULT_NO_VIDEO_URL,
+} SeedanceSimFaultKind;
+
+typedef struct
+{
+  guint status;                 /* FAULT_STATUS: the HTTP status */
+  const gchar *code;            /* FAULT_STATUS: error.code (may be NULL) */
+  const gchar *message;         /* FAULT_STATUS: error.message (may be NULL) */
+  guint retry_after_s;          /* FAULT_STATUS: Retry-After header, 0 = none */
+  guint delay_ms;               /* FAULT_DELAY */
+  guint64 bytes;                /* DROP_AFTER, STALL_AFTER, SHORT_BODY */
+} SeedanceSimFaultParams;
+
+/* One request as the simulator received it. */
+typedef struct
+{
+  gchar *method;
+  gchar *host;                  /* the Host header */
+  gchar *path;                  /* without the query */
+  gchar *query;                 /* NULL when none */
+  gchar *authorization;         /* the Authorization header, NULL when none */
+  gchar *range;                 /* the Range header, NULL when none */
+  gchar *headers;               /* every header, "Name: value\n" each */
+  gchar *body;                  /* NUL-terminated request body, "" if none */
+  SeedanceSimEndpoint endpoint; /* SEEDANCE_SIM_ANY_ENDPOINT if unknown */
+  guint status;                 /* the status answered */
+  gint64 time_us;               /* g_get_monotonic_time () when received */
+} SeedanceSimRequest;
+
+SeedanceSim *seedance_sim_new (void);
+
+/* Configuration: call before or after start; it applies to what follows. */
+
+/* The key that `Authorization: Bearer KEY` must carry (default "sim-key"). */
+void seedance_sim_set_api_key (SeedanceSim * sim, const gchar * key);
+
+/* How long a task stays queued, then running (defaults 100 ms and 300 ms).
+ * A task leaves running only when its video is rendered, whichever is
+ * later. */
+void seedance_sim_set_schedule (SeedanceSim * sim, guint queued_ms,
+    guint running_ms);
+
+/* How the next tasks end: "succeeded" (default), "failed", "expired" or
+ * "cancelled", with error.code and error.message on the task object for the
+ * ones that are not "succeeded".  NULL status restores the default. */
+void seedance_sim_set_outcome (SeedanceSim * sim, const gchar * status,
+    const gchar * error_code, const gchar * error_message);
+
+/* Render options for the next tasks.  `video_kbps` 0 = the default
+ * (small, fast files); `noise` renders an incompressible picture so that a
+ * high bitrate gives a large file.  mp4mux writes the moov atom at the end
+ * unless `faststart` is TRUE. */
+void seedance_sim_set_render (SeedanceSim * sim, guint video_kbps,
+    gboolean noise, gboolean faststart);
+
+/* Serve this existing file as the video of every task that follows, instead
+ * of rendering one (the benchmark's 400 MB files).  NULL to go back to
+ * rendering. */
+void seedance_sim_set_video_file (SeedanceSim * sim, const gchar * path);
+
+/* Add a fault for requests to `endpoint`: it applies to the next `times`
+ * matching requests (0 = every one, until cleared).  Faults are consumed in
+ * the order they were added. */
+void seedance_sim_add_fault (SeedanceSim * sim, SeedanceSimEndpoint endpoint,
+    SeedanceSimFaultKind kind, guint times,
+    const SeedanceSimFaultParams * params);
+void seedance_sim_clear_faults (SeedanceSim * sim);
+
+/* Listen on 127.0.0.1 (API) and 127.0.0.2 (files), ports chosen by the OS
+ * (or `port` for the API when non-zero), in the simulator's own thread.
+ * Returns when both are listening. */
+gboolean seedance_sim_start (SeedanceSim * sim, guint port, GError ** error);
+
+/* "http://127.0.0.1:PORT/api/v3" */
+const gchar *seedance_sim_get_base_url (SeedanceSim * sim);
+/* "http://127.0.0.2:PORT" */
+const gchar *seedance_sim_get_file_host_url (SeedanceSim * sim);
+/* "127.0.0.1:PORT" and "127.0.0.2:PORT", as the Host header carries them */
+const gchar *seedance_sim_get_api_host (SeedanceSim * sim);
+const gchar *seedance_sim_get_file_host (SeedanceSim * sim);
+
+/* Stop (answering every stalled request by closing it), join the thread,
+ * delete the rendered files, free. */
+void seedance_sim_free (SeedanceSim * sim);
+
+/* The request log. */
+GPtrArray *seedance_sim_get_requests (SeedanceSim * sim);       /* of SeedanceSimRequest*, a copy; g_ptr_array_unref */
+guint seedance_sim_count_requests (SeedanceSim * sim,
+    SeedanceSimEndpoint endpoint);
+void seedance_sim_clear_log (SeedanceSim * sim);
+
+/* The status of a task as the simulator holds it now, NULL if unknown
+ * (deleted or never created).  g_free. */
+gchar *seedance_sim_get_task_status (SeedanceSim * sim, const gchar * task_id);
+
+/* The bytes of a task's video file (NULL before it is rendered), to compare
+ * the output with.  g_bytes_unref. */
+GBytes *seedance_sim_get_task_video (SeedanceSim * sim, const gchar * task_id);
+
+/* Create a task directly, as another client would (for resume tests): the
+ * body is a create body; returns the task id or NULL with error. */
+gchar *seedance_sim_create_task (SeedanceSim * sim, const gchar * json_body,
+    GError ** error);
+
+G_END_DECLS

@@ -1,0 +1,55 @@
+/* sim-validate: the create body, checked against every rule of the contract.
+ *
+ * Pure functions, no locking: the caller supplies a draft lookup and holds
+ * whatever lock that needs.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What a valid create body asked for, defaults filled in. */
+typedef struct
+{
+  gchar *model;                 /* as sent */
+  gchar *prompt;                /* NULL when there is no text item */
+  gchar *draft_id;              /* NULL unless a draft_task item */
+  gboolean has_frames;
+  gint64 duration;              /* 5 when neither was sent */
+  gint64 frames;
+  gchar *resolution;
+  gchar *ratio;
+  gint64 seed;
+  gboolean generate_audio;
+  gboolean watermark;
+  gboolean return_last_frame;
+  gchar *service_tier;
+  gint64 execution_expires_after;
+  gint64 priority;
+  gchar *callback_url;
+  gchar *safety_identifier;
+  guint n_images;
+  guint n_videos;
+  guint n_audios;
+} SimCreateParams;
+
+/* An Ark 400 answer: code is "InvalidParameter" or "MissingParameter". */
+typedef struct
+{
+  const gchar *code;
+  gchar *param;
+  gchar *message;
+} SimValidationError;
+
+/* TRUE when `id` names a task that succeeded. */
+typedef gboolean (*SimDraftCheck) (const gchar * id, gpointer user_data);
+
+gboolean sim_validate_create (const gchar * body, gsize length,
+    SimDraftCheck draft_check, gpointer user_data, SimCreateParams * out,
+    SimValidationError * error);
+
+void sim_create_params_clear (SimCreateParams * params);
+void sim_validation_error_clear (SimValidationError * error);
+
+G_END_DECLS
