@@ -44,9 +44,12 @@
 #include <glib/gstdio.h>
 #include <gst/base/gsttypefindhelper.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "seedance/cache.h"
 #include "seedance/client.h"
 #include "seedance/request.h"
 
@@ -77,6 +80,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_seedance_src_debug);
 #define DEFAULT_SSL_STRICT TRUE
 #define DEFAULT_PRIORITY -1
 #define DEFAULT_CANCEL_ON_STOP FALSE
+#define DEFAULT_CACHE_DIR_ENV "SEEDANCE_CACHE_DIR"
+#define DEFAULT_DRY_RUN FALSE
 
 /* Each buffer pushed holds up to this much: large reads keep the download
  * level with the network, and the transfer pauses while one waits. */
@@ -128,6 +133,8 @@ enum
   PROP_PROXY,
   PROP_USER_AGENT,
   PROP_CANCEL_ON_STOP,
+  PROP_CACHE_DIR,
+  PROP_DRY_RUN,
   PROP_STATUS,
   PROP_VIDEO_URL,
   PROP_LAST_FRAME_URL,
@@ -181,11 +188,14 @@ typedef struct
   gchar *proxy;
   gchar *user_agent;
   gboolean cancel_on_stop;
+  gchar *cache_dir;
+  gboolean dry_run;
 } Settings;
 
 typedef enum
 {
   PHASE_TASK,                   /* creating or polling the task */
+  PHASE_SPOOL,                  /* downloading the whole file to the spool */
   PHASE_STREAM,                 /* the video is being read */
 } Phase;
 
@@ -199,6 +209,8 @@ typedef struct
 
   Phase phase;
   gboolean create_interrupted;  /* a create was cut off: it may exist */
+  gboolean have_key;
+  gboolean from_journal;        /* the task id came from the cache journal */
   gchar *task_id;
   SeedanceStatus status;
   gint64 started_us;
@@ -222,11 +234,22 @@ typedef struct
   gboolean type_checked;
   gboolean tags_sent;
 
-  /* `location`: a temporary file beside it, written as the bytes go by
-   * in order, renamed when whole. */
+  /* The spool: with `location` or a cache, the whole file is downloaded
+   * into a file first, checked, kept, and the stream is read from it. */
+  gint spool_fd;
+  gchar *spool_tmp;             /* unlinked on stop unless kept */
+  int spool_errno;              /* a write to it failed */
+  gboolean spool_is_location;
+
+  /* `location`: a temporary file beside it, renamed once whole. */
   gchar *location_tmp;
   gint location_fd;
-  int location_errno;           /* a write to it failed */
+
+  /* `cache-dir`: NULL when off or unusable. */
+  SeedanceCache *cache;
+  gchar *cache_key;
+  const gchar *origin;          /* "hit", "resumed" or "created" */
+  gchar *final_task_json;
 } Run;
 
 struct _GstSeedanceSrc
@@ -339,6 +362,7 @@ settings_clear (Settings * s)
   g_free (s->ssl_ca_file);
   g_free (s->proxy);
   g_free (s->user_agent);
+  g_free (s->cache_dir);
   memset (s, 0, sizeof (*s));
 }
 
@@ -366,6 +390,7 @@ settings_copy (Settings * dst, const Settings * src)
   dst->ssl_ca_file = g_strdup (src->ssl_ca_file);
   dst->proxy = g_strdup (src->proxy);
   dst->user_agent = g_strdup (src->user_agent);
+  dst->cache_dir = g_strdup (src->cache_dir);
 }
 
 static void
@@ -619,6 +644,15 @@ gst_seedance_src_class_init (GstSeedanceSrcClass * klass)
       "delivered and the task is still queued, cancel it (DELETE); never "
       "for a task in any other status", DEFAULT_CANCEL_ON_STOP);
 
+  install_string (gobject_class, PROP_CACHE_DIR, "cache-dir", "Cache directory",
+      "Keep a journal of created tasks and the finished clips here, so that "
+      "the same request is never paid twice: a rerun resumes the task or "
+      "serves the stored clip.  Unset: the environment variable "
+      DEFAULT_CACHE_DIR_ENV ", else no cache", NULL);
+  install_bool (gobject_class, PROP_DRY_RUN, "dry-run", "Dry run",
+      "Validate and build the request, post it in a seedance-dry-run "
+      "message, and send nothing", DEFAULT_DRY_RUN);
+
   install_report (gobject_class, PROP_STATUS, "status", "Status",
       "The last status seen: queued, running, succeeded, failed, expired, "
       "cancelled");
@@ -678,6 +712,7 @@ gst_seedance_src_init (GstSeedanceSrc * self)
   self->size = -1;
   self->cancellable = g_cancellable_new ();
   self->run.location_fd = -1;
+  self->run.spool_fd = -1;
   g_queue_init (&self->run.ready);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_BYTES);
 }
@@ -842,6 +877,12 @@ gst_seedance_src_set_property (GObject * object, guint prop_id,
     case PROP_CANCEL_ON_STOP:
       s->cancel_on_stop = g_value_get_boolean (value);
       break;
+    case PROP_CACHE_DIR:
+      set_string (&s->cache_dir, value);
+      break;
+    case PROP_DRY_RUN:
+      s->dry_run = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -960,6 +1001,12 @@ gst_seedance_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_CANCEL_ON_STOP:
       g_value_set_boolean (value, s->cancel_on_stop);
+      break;
+    case PROP_CACHE_DIR:
+      g_value_set_string (value, s->cache_dir);
+      break;
+    case PROP_DRY_RUN:
+      g_value_set_boolean (value, s->dry_run);
       break;
     case PROP_STATUS:
       g_value_set_string (value, self->status);
@@ -1147,17 +1194,29 @@ run_clear_download (Run * run)
 }
 
 static void
+close_and_unlink (gint * fd, gchar ** tmp)
+{
+  if (*fd >= 0) {
+    close (*fd);
+    *fd = -1;
+  }
+  if (*tmp) {
+    g_unlink (*tmp);
+    g_clear_pointer (tmp, g_free);
+  }
+}
+
+static void
 run_clear (Run * run)
 {
   run_clear_download (run);
-  if (run->location_fd >= 0) {
-    close (run->location_fd);
-    run->location_fd = -1;
-  }
-  if (run->location_tmp) {
-    g_unlink (run->location_tmp);
-    g_clear_pointer (&run->location_tmp, g_free);
-  }
+  if (run->spool_is_location)
+    run->spool_fd = -1;         /* the same file as location_fd */
+  close_and_unlink (&run->spool_fd, &run->spool_tmp);
+  close_and_unlink (&run->location_fd, &run->location_tmp);
+  g_clear_pointer (&run->cache, seedance_cache_free);
+  g_clear_pointer (&run->cache_key, g_free);
+  g_clear_pointer (&run->final_task_json, g_free);
   g_clear_pointer (&run->client, seedance_client_free);
   g_clear_pointer (&run->http, seedance_http_free);
   g_clear_pointer (&run->body, g_free);
@@ -1166,6 +1225,7 @@ run_clear (Run * run)
   settings_clear (&run->s);
   memset (run, 0, sizeof (*run));
   run->location_fd = -1;
+  run->spool_fd = -1;
   run->size = -1;
   g_queue_init (&run->ready);
 }
@@ -1219,6 +1279,24 @@ open_location (GstSeedanceSrc * self, Run * run)
   return TRUE;
 }
 
+/* The cache is a help, never a condition: when it cannot be used the
+ * element says so in a warning and goes on without it. */
+static void
+open_cache (GstSeedanceSrc * self, Run * run)
+{
+  const gchar *dir = run->s.cache_dir;
+  g_autoptr (GError) err = NULL;
+
+  if (dir == NULL)
+    dir = g_getenv (DEFAULT_CACHE_DIR_ENV);
+  if (dir == NULL || dir[0] == '\0' || run->cache_key == NULL)
+    return;
+  run->cache = seedance_cache_open (dir, &err);
+  if (run->cache == NULL)
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("cache-dir: %s; going on without the cache", err->message), (NULL));
+}
+
 static gboolean
 gst_seedance_src_start (GstBaseSrc * bsrc)
 {
@@ -1244,6 +1322,16 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
   self->size = -1;
   GST_OBJECT_UNLOCK (self);
 
+  base_url = resolve_base_url (&run->s);
+  scheme = g_uri_parse_scheme (base_url);
+  if (!g_uri_is_valid (base_url, G_URI_FLAGS_NONE, NULL) ||
+      (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("base-url: \"%s\" is not an http(s) URL", base_url),
+        ("nothing was sent"));
+    goto failed;
+  }
+
   /* Everything is checked here, before any request: no network in
    * start(), which GstBaseSrc may call just to probe. */
   if (run->s.task_id) {
@@ -1259,23 +1347,22 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
     }
   }
 
+  if (run->body) {
+    run->cache_key = seedance_cache_key (base_url, run->body, NULL);
+    open_cache (self, run);
+  }
+
   key = resolve_api_key (&run->s);
-  if (key == NULL) {
+  run->have_key = key != NULL;
+  /* A dry run sends nothing, and a cached clip needs no request: the key
+   * is asked for when a request is about to be made. */
+  if (key == NULL && !run->s.dry_run && run->cache == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("No API key: set the api-key property or the SEEDANCE_API_KEY "
             "environment variable"), ("nothing was sent"));
     goto failed;
   }
-  base_url = resolve_base_url (&run->s);
-  scheme = g_uri_parse_scheme (base_url);
-  if (!g_uri_is_valid (base_url, G_URI_FLAGS_NONE, NULL) ||
-      (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("base-url: \"%s\" is not an http(s) URL", base_url),
-        ("nothing was sent"));
-    goto failed;
-  }
-  if (run->s.location && !open_location (self, run))
+  if (run->s.location && !run->s.dry_run && !open_location (self, run))
     goto failed;
 
   hc.connect_timeout_s = run->s.connect_timeout;
@@ -1293,7 +1380,8 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
   cc.log = client_log;
   cc.log_data = self;
   run->client = seedance_client_new (&cc, run->http);
-  memset (key, 0, strlen (key));
+  if (key)
+    memset (key, 0, strlen (key));
 
   run->phase = PHASE_TASK;
   run->started_us = g_get_monotonic_time ();
@@ -1503,7 +1591,8 @@ post_final_message (GstSeedanceSrc * self, const SeedanceTask * task)
       "framespersecond", G_TYPE_INT64, task->framespersecond,
       "completion-tokens", G_TYPE_INT64, task->completion_tokens,
       "total-tokens", G_TYPE_INT64, task->total_tokens,
-      "video-url", G_TYPE_STRING, task->video_url, NULL);
+      "video-url", G_TYPE_STRING, task->video_url,
+      "cache", G_TYPE_STRING, self->run.origin, NULL);
 
   if (task->frames > 0)
     gst_structure_set (s, "frames", G_TYPE_INT64, task->frames, NULL);
@@ -1623,6 +1712,10 @@ send_tags (GstSeedanceSrc * self, const SeedanceTask * task)
   gst_element_send_event (GST_ELEMENT (self), gst_event_new_tag (tags));
 }
 
+/* poll_task: the journalled task cannot be resumed (it failed, expired,
+ * was cancelled, or the service forgot it): a new one is needed. */
+#define FLOW_STALE_JOURNAL GST_FLOW_CUSTOM_SUCCESS
+
 /* Polls until the task is final.  On success, run->video_url is set. */
 static GstFlowReturn
 poll_task (GstSeedanceSrc * self, gboolean query_now)
@@ -1660,8 +1753,15 @@ poll_task (GstSeedanceSrc * self, gboolean query_now)
     query_now = FALSE;
 
     task = seedance_client_get_task (run->client, run->task_id, &se, &err);
-    if (task == NULL)
+    if (task == NULL) {
+      if (run->from_journal && g_error_matches (err, SEEDANCE_CLIENT_ERROR,
+              SEEDANCE_CLIENT_ERROR_NOT_FOUND))
+        return FLOW_STALE_JOURNAL;
       return flow_for_error (self, err, se);
+    }
+    if (run->from_journal && seedance_status_is_final (task->status) &&
+        task->status != SEEDANCE_STATUS_SUCCEEDED)
+      return FLOW_STALE_JOURNAL;
 
     report_task (self, task);
     if (task->status != run->status) {
@@ -1698,6 +1798,8 @@ poll_task (GstSeedanceSrc * self, gboolean query_now)
 
     g_free (run->video_url);
     run->video_url = g_strdup (task->video_url);
+    g_free (run->final_task_json);
+    run->final_task_json = g_strdup (task->json);
     if (!run->tags_sent) {
       post_final_message (self, task);
       if (!run->progress_started)
@@ -1756,25 +1858,25 @@ buffer_sink (const guint8 * data, gsize len, gpointer user_data)
   return !g_queue_is_empty (&run->ready);
 }
 
-/* With `location`: the bytes go to the temporary file instead. */
+/* With a spool: the bytes go to its file instead. */
 static gboolean
-file_sink (const guint8 * data, gsize len, gpointer user_data)
+spool_sink (const guint8 * data, gsize len, gpointer user_data)
 {
   Run *run = user_data;
 
-  while (len > 0 && run->location_errno == 0) {
-    gssize n = write (run->location_fd, data, len);
+  while (len > 0 && run->spool_errno == 0) {
+    gssize n = write (run->spool_fd, data, len);
 
     if (n < 0) {
       if (errno != EINTR)
-        run->location_errno = errno;
+        run->spool_errno = errno;
       continue;
     }
     data += n;
     len -= (gsize) n;
     run->stream_pos += (guint64) n;
   }
-  return run->location_errno != 0;
+  return run->spool_errno != 0;
 }
 
 static void
@@ -1996,25 +2098,96 @@ not_mp4 (GstSeedanceSrc * self)
   return GST_FLOW_ERROR;
 }
 
-/* With `location`: the whole file into the temporary file, checked, then
- * renamed; the stream is then read from it. */
 static GstFlowReturn
-download_to_location (GstSeedanceSrc * self)
+write_error (GstSeedanceSrc * self, const gchar * what, int err)
+{
+  post_resource_error (self, err == ENOSPC ? GST_RESOURCE_ERROR_NO_SPACE_LEFT
+      : GST_RESOURCE_ERROR_WRITE, NULL, NULL, "%s: %s", what,
+      g_strerror (err));
+  return GST_FLOW_ERROR;
+}
+
+/* `location` gets its own copy of a clip that lives in the cache. */
+static GstFlowReturn
+copy_spool_to_location (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  g_autofree guint8 *chunk = g_malloc (BUFFER_SIZE);
+  guint64 offset = 0;
+  g_autofree gchar *what = g_strdup_printf ("location: cannot write \"%s\"",
+      run->s.location);
+
+  while (offset < (guint64) run->size) {
+    gssize n = pread (run->spool_fd, chunk, BUFFER_SIZE, (off_t) offset);
+    gssize done = 0;
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return write_error (self, what, n < 0 ? errno : EIO);
+    while (done < n) {
+      gssize w = write (run->location_fd, chunk + done, n - done);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return write_error (self, what, errno);
+      done += w;
+    }
+    offset += (guint64) n;
+  }
+  if (fsync (run->location_fd) != 0 ||
+      g_rename (run->location_tmp, run->s.location) != 0)
+    return write_error (self, what, errno);
+  g_clear_pointer (&run->location_tmp, g_free);
+  GST_INFO_OBJECT (self, "saved the video to %s", run->s.location);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+open_spool (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  g_autoptr (GError) err = NULL;
+
+  if (run->cache) {
+    run->spool_fd = seedance_cache_create_temp (run->cache, &run->spool_tmp,
+        &err);
+    if (run->spool_fd >= 0)
+      return GST_FLOW_OK;
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("cache-dir: %s; going on without the cache", err->message), (NULL));
+    g_clear_pointer (&run->cache, seedance_cache_free);
+  }
+  /* Without a cache, the location's own temporary file is the spool. */
+  run->spool_fd = run->location_fd;
+  run->spool_is_location = TRUE;
+  return GST_FLOW_OK;
+}
+
+/* The whole file into the spool, checked, then kept: stored in the cache,
+ * renamed to `location`, or both. */
+static GstFlowReturn
+download_to_spool (GstSeedanceSrc * self)
 {
   Run *run = &self->run;
   guint8 head[4096];
   gssize n;
 
+  if (run->spool_fd < 0 && open_spool (self) != GST_FLOW_OK)
+    return GST_FLOW_ERROR;
+
   for (;;) {
     gboolean done = FALSE;
-    GstFlowReturn ret = pump_download (self, file_sink, &done);
+    GstFlowReturn ret = pump_download (self, spool_sink, &done);
 
-    if (run->location_errno) {
-      post_resource_error (self, run->location_errno == ENOSPC ?
-          GST_RESOURCE_ERROR_NO_SPACE_LEFT : GST_RESOURCE_ERROR_WRITE, NULL,
-          NULL, "location: cannot write \"%s\": %s", run->s.location,
-          g_strerror (run->location_errno));
-      return GST_FLOW_ERROR;
+    if (run->spool_errno) {
+      g_autofree gchar *what = g_strdup_printf ("%s: cannot write \"%s\"",
+          run->spool_is_location ? "location" : "cache-dir",
+          run->spool_is_location ? run->s.location :
+          seedance_cache_get_dir (run->cache));
+
+      return write_error (self, what, run->spool_errno);
     }
     if (ret != GST_FLOW_OK)
       return ret;
@@ -2024,26 +2197,50 @@ download_to_location (GstSeedanceSrc * self)
   if (run->size < 0)
     set_size (self, (gint64) run->stream_pos);
 
-  n = pread (run->location_fd, head, sizeof (head), 0);
+  n = pread (run->spool_fd, head, sizeof (head), 0);
   if (n <= 0 || !looks_like_mp4 (self, head, (gsize) n))
     return not_mp4 (self);
-  if (fsync (run->location_fd) != 0 ||
-      g_rename (run->location_tmp, run->s.location) != 0) {
-    int saved = errno;
-
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("location: cannot write \"%s\": %s", run->s.location,
-            g_strerror (saved)), (NULL));
-    return GST_FLOW_ERROR;
-  }
-  g_clear_pointer (&run->location_tmp, g_free);
   run->type_checked = TRUE;
-  GST_INFO_OBJECT (self, "saved the video to %s", run->s.location);
+
+  if (run->cache) {
+    g_autoptr (GError) err = NULL;
+    SeedanceCacheLock *lock = seedance_cache_lock (run->cache,
+        run->cache_key, self->cancellable, &err);
+
+    /* Stored under the key's lock: another element's lookup must never
+     * see half an entry. */
+    if (lock && seedance_cache_store_clip (run->cache, run->cache_key,
+            run->spool_tmp, run->task_id, run->final_task_json, &err)) {
+      g_clear_pointer (&run->spool_tmp, g_free);
+      GST_INFO_OBJECT (self, "stored the clip in the cache");
+    } else if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_clear_pointer (&lock, seedance_cache_unlock);
+      return GST_FLOW_FLUSHING;
+    } else {
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("cache-dir: the clip could not be stored: %s", err->message),
+          (NULL));
+    }
+    g_clear_pointer (&lock, seedance_cache_unlock);
+  }
+
+  if (run->spool_is_location) {
+    g_autofree gchar *what = g_strdup_printf ("location: cannot write \"%s\"",
+        run->s.location);
+
+    if (fsync (run->location_fd) != 0 ||
+        g_rename (run->location_tmp, run->s.location) != 0)
+      return write_error (self, what, errno);
+    g_clear_pointer (&run->location_tmp, g_free);
+    GST_INFO_OBJECT (self, "saved the video to %s", run->s.location);
+  } else if (run->location_fd >= 0) {
+    return copy_spool_to_location (self);
+  }
   return GST_FLOW_OK;
 }
 
 static GstFlowReturn
-read_from_location (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
+read_from_spool (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
 {
   Run *run = &self->run;
   gsize want, got = 0;
@@ -2056,7 +2253,7 @@ read_from_location (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
   b = gst_buffer_new_allocate (NULL, want, NULL);
   gst_buffer_map (b, &map, GST_MAP_WRITE);
   while (got < want) {
-    gssize n = pread (run->location_fd, map.data + got, want - got,
+    gssize n = pread (run->spool_fd, map.data + got, want - got,
         (off_t) (offset + got));
 
     if (n < 0 && errno == EINTR)
@@ -2067,7 +2264,7 @@ read_from_location (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
       gst_buffer_unmap (b, &map);
       gst_buffer_unref (b);
       GST_ELEMENT_ERROR (self, RESOURCE, READ,
-          ("location: cannot read \"%s\": %s", run->s.location,
+          ("Cannot read the downloaded video back: %s",
               n == 0 ? "the file is shorter than expected" :
               g_strerror (saved)), (NULL));
       return GST_FLOW_ERROR;
@@ -2129,6 +2326,207 @@ read_from_network (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
 }
 
 static GstFlowReturn
+post_dry_run (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  g_autofree gchar *endpoint = seedance_client_get_create_url (run->client);
+  const gchar *cache = "off";
+
+  if (run->cache) {
+    g_autoptr (GError) err = NULL;
+    g_autofree gchar *id = NULL;
+    SeedanceCacheLock *lock = seedance_cache_lock (run->cache,
+        run->cache_key, self->cancellable, &err);
+
+    if (lock == NULL && g_error_matches (err, G_IO_ERROR,
+            G_IO_ERROR_CANCELLED))
+      return GST_FLOW_FLUSHING;
+    if (seedance_cache_lookup_clip (run->cache, run->cache_key, NULL, NULL,
+            NULL))
+      cache = "hit";
+    else if ((id = seedance_cache_get_task_id (run->cache, run->cache_key,
+                NULL)))
+      cache = "resumed";
+    else
+      cache = "miss";
+    g_clear_pointer (&lock, seedance_cache_unlock);
+  }
+  post_task_message (self, gst_structure_new ("seedance-dry-run",
+          "endpoint", G_TYPE_STRING, endpoint,
+          "body", G_TYPE_STRING, run->body,
+          "task-id", G_TYPE_STRING, run->task_id,
+          "cache-key", G_TYPE_STRING, run->cache_key,
+          "cache", G_TYPE_STRING, cache, NULL));
+  GST_INFO_OBJECT (self, "dry run: nothing sent");
+  return GST_FLOW_EOS;
+}
+
+static GstFlowReturn
+need_key (GstSeedanceSrc * self)
+{
+  if (self->run.have_key)
+    return GST_FLOW_OK;
+  GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+      ("No API key: set the api-key property or the SEEDANCE_API_KEY "
+          "environment variable (the clip is not in the cache)"),
+      ("nothing was sent"));
+  return GST_FLOW_ERROR;
+}
+
+/* A clip from the cache: no request at all. */
+static GstFlowReturn
+serve_cached_clip (GstSeedanceSrc * self, const gchar * path,
+    const gchar * task_json)
+{
+  Run *run = &self->run;
+  g_autoptr (SeedanceTask) task = NULL;
+  struct stat st;
+
+  run->spool_fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (run->spool_fd < 0 || fstat (run->spool_fd, &st) != 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("cache-dir: cannot read the cached clip \"%s\": %s", path,
+            g_strerror (errno)), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  run->origin = "hit";
+  set_size (self, st.st_size);
+  task = task_json ? seedance_task_parse (task_json, strlen (task_json),
+      NULL) : NULL;
+  if (task) {
+    if (task->id && run->task_id == NULL) {
+      run->task_id = g_strdup (task->id);
+      set_report (self, &self->task_id, run->task_id, "task-id");
+    }
+    report_task (self, task);
+    set_report (self, &self->status, task->status_str, "status");
+    post_final_message (self, task);
+    send_tags (self, task);
+  }
+  GST_INFO_OBJECT (self, "serving the clip from the cache: %s", path);
+  if (run->location_fd >= 0)
+    return copy_spool_to_location (self);
+  return GST_FLOW_OK;
+}
+
+/* With a cache, under the key's lock: the stored clip, else the journalled
+ * task, else a new task journalled at once. */
+static GstFlowReturn
+claim_from_cache (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  g_autoptr (GError) err = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *task_json = NULL;
+  SeedanceCacheLock *lock;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  lock = seedance_cache_lock (run->cache, run->cache_key, self->cancellable,
+      &err);
+  if (lock == NULL) {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return GST_FLOW_FLUSHING;
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("cache-dir: %s; going on without the cache", err->message), (NULL));
+    g_clear_pointer (&run->cache, seedance_cache_free);
+    return GST_FLOW_OK;
+  }
+
+  if (seedance_cache_lookup_clip (run->cache, run->cache_key, &path,
+          &task_json, &err)) {
+    seedance_cache_unlock (lock);
+    return serve_cached_clip (self, path, task_json);
+  }
+  if (err) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("cache-dir: %s; it was removed and will be replaced", err->message),
+        (NULL));
+    g_clear_error (&err);
+  }
+
+  run->task_id = seedance_cache_get_task_id (run->cache, run->cache_key,
+      &err);
+  if (err) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("cache-dir: %s; it was removed", err->message), (NULL));
+    g_clear_error (&err);
+  }
+  if (run->task_id) {
+    GST_INFO_OBJECT (self, "resuming journalled task %s", run->task_id);
+    run->origin = "resumed";
+    run->from_journal = TRUE;
+    set_report (self, &self->task_id, run->task_id, "task-id");
+    post_task_message (self, gst_structure_new ("seedance-task",
+            "event", G_TYPE_STRING, "resumed",
+            "task-id", G_TYPE_STRING, run->task_id,
+            "elapsed", G_TYPE_DOUBLE, elapsed_s (self), NULL));
+  } else if ((ret = need_key (self)) == GST_FLOW_OK &&
+      (ret = create_task (self)) == GST_FLOW_OK) {
+    run->origin = "created";
+    /* Journalled the moment the answer arrived: from here on, a crash
+     * loses nothing that was paid for. */
+    if (!seedance_cache_put_task_id (run->cache, run->cache_key,
+            run->task_id, &err))
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("cache-dir: the task could not be journalled: %s", err->message),
+          (NULL));
+  }
+  seedance_cache_unlock (lock);
+  return ret;
+}
+
+/* Until the task has succeeded: a dry run, the cache, a create or a
+ * resume, then the polling. */
+static GstFlowReturn
+obtain_video (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  GstFlowReturn ret;
+
+  if (run->s.dry_run)
+    return post_dry_run (self);
+
+  for (;;) {
+    gboolean query_now;
+
+    if (run->task_id == NULL && run->cache) {
+      /* Then: a clip (served), a task id, or no cache any more. */
+      ret = claim_from_cache (self);
+      if (ret != GST_FLOW_OK || run->spool_fd >= 0)
+        return ret;
+    }
+    if (run->task_id == NULL) {
+      if ((ret = need_key (self)) != GST_FLOW_OK ||
+          (ret = create_task (self)) != GST_FLOW_OK)
+        return ret;
+      run->origin = "created";
+    } else if (run->origin == NULL) {
+      run->origin = "resumed";
+      set_report (self, &self->task_id, run->task_id, "task-id");
+    }
+    if ((ret = need_key (self)) != GST_FLOW_OK)
+      return ret;
+
+    /* A new task is queued: its first query can wait an interval.  A
+     * resumed one may already be done. */
+    query_now = g_strcmp0 (run->origin, "resumed") == 0 &&
+        run->status == SEEDANCE_STATUS_UNKNOWN;
+    ret = poll_task (self, query_now);
+    if (ret != FLOW_STALE_JOURNAL)
+      return ret;
+
+    GST_INFO_OBJECT (self, "journalled task %s cannot be resumed; creating "
+        "a new one", run->task_id);
+    if (run->cache)
+      seedance_cache_drop_task_id (run->cache, run->cache_key, NULL);
+    g_clear_pointer (&run->task_id, g_free);
+    run->from_journal = FALSE;
+    run->origin = NULL;
+    run->status = SEEDANCE_STATUS_UNKNOWN;
+  }
+}
+
+static GstFlowReturn
 gst_seedance_src_create (GstBaseSrc * bsrc, guint64 offset, guint length,
     GstBuffer ** buf)
 {
@@ -2137,32 +2535,26 @@ gst_seedance_src_create (GstBaseSrc * bsrc, guint64 offset, guint length,
   GstFlowReturn ret;
 
   if (run->phase == PHASE_TASK) {
-    gboolean resumed = run->body == NULL;
-
-    if (run->task_id == NULL) {
-      ret = create_task (self);
-      if (ret != GST_FLOW_OK)
-        return ret;
-    } else if (resumed && !run->progress_started) {
-      set_report (self, &self->task_id, run->task_id, "task-id");
-    }
-    /* A new task is queued: its first query can wait an interval.  A
-     * resumed one may already be done. */
-    ret = poll_task (self, resumed && run->status == SEEDANCE_STATUS_UNKNOWN);
+    ret = obtain_video (self);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    /* A cached clip is already in the spool. */
+    if (run->spool_fd >= 0)
+      run->phase = PHASE_STREAM;
+    else if (run->cache || run->location_fd >= 0)
+      run->phase = PHASE_SPOOL;
+    else
+      run->phase = PHASE_STREAM;
+  }
+  if (run->phase == PHASE_SPOOL) {
+    ret = download_to_spool (self);
     if (ret != GST_FLOW_OK)
       return ret;
     run->phase = PHASE_STREAM;
-    if (run->location_fd >= 0) {
-      ret = download_to_location (self);
-      if (ret != GST_FLOW_OK) {
-        run->phase = PHASE_TASK;
-        return ret;
-      }
-    }
   }
 
-  if (run->location_fd >= 0)
-    return read_from_location (self, offset, buf);
+  if (run->spool_fd >= 0)
+    return read_from_spool (self, offset, buf);
   return read_from_network (self, offset, buf);
 }
 

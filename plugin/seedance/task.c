@@ -173,6 +173,7 @@ seedance_task_parse (const gchar * data, gsize len, GError ** error)
     return NULL;
 
   task = g_new0 (SeedanceTask, 1);
+  task->json = g_strndup (data, len);
   task->status_str = dup_string (root, "status");
   if (task->status_str == NULL) {
     g_set_error_literal (error, SEEDANCE_ANSWER_ERROR,
@@ -216,6 +217,7 @@ seedance_task_free (SeedanceTask * task)
 {
   if (task == NULL)
     return;
+  g_free (task->json);
   g_free (task->id);
   g_free (task->model);
   g_free (task->status_str);

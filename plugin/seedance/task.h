@@ -32,6 +32,7 @@ gboolean seedance_status_is_final (SeedanceStatus status);
 
 typedef struct
 {
+  gchar *json;                  /* the answer as it came, for the record */
   gchar *id;
   gchar *model;                 /* the upstream model actually used */
   gchar *status_str;            /* as sent, for messages; NULL if absent */
