@@ -2,6 +2,7 @@
  * run to their end, the messages they posted. */
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 #include "seedance-sim.h"
 
