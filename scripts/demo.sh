@@ -46,5 +46,8 @@ gst-launch-1.0 -e \
   mp4mux name=mux ! filesink location="$out"
 
 echo
-gst-discoverer-1.0 "$out" | sed -n '1,30p'
+info="$(gst-discoverer-1.0 "$out")"
+echo "$info" | sed -n '1,30p'
+# A playable video, or the demo has failed.
+echo "$info" | grep -q "video #" || { echo "No video stream in $out" >&2; exit 1; }
 echo "Done: $out"

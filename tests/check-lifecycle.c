@@ -3,6 +3,8 @@
 #include "common/harness.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 static void
@@ -678,6 +680,129 @@ GST_START_TEST (test_error_details_carry_what_the_service_said)
 
 GST_END_TEST;
 
+/* A small receiver for callback_url, in its own thread and context. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *statuses;
+  GMainContext *context;
+  GMainLoop *loop;
+  guint port;
+} Receiver;
+
+static void
+on_callback (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  Receiver *r = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  GBytes *bytes = soup_message_body_flatten (body);
+  JsonParser *parser = json_parser_new ();
+  gsize len;
+  const gchar *data = g_bytes_get_data (bytes, &len);
+
+  if (json_parser_load_from_data (parser, data, len, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+
+    g_mutex_lock (&r->lock);
+    g_ptr_array_add (r->statuses, g_strdup (json_object_get_string_member
+            (o, "status")));
+    g_cond_signal (&r->cond);
+    g_mutex_unlock (&r->lock);
+  }
+  soup_server_message_set_status (msg, 200, NULL);
+  g_object_unref (parser);
+  g_bytes_unref (bytes);
+}
+
+static gpointer
+receiver_thread (gpointer data)
+{
+  Receiver *r = data;
+  SoupServer *server;
+  GSList *listeners;
+  GSocketAddress *addr;
+
+  g_main_context_push_thread_default (r->context);
+  server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (server, "/cb", on_callback, r, NULL);
+  fail_unless (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+          NULL));
+  listeners = soup_server_get_listeners (server);
+  addr = g_socket_get_local_address (listeners->data, NULL);
+  g_mutex_lock (&r->lock);
+  r->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
+  g_cond_signal (&r->cond);
+  g_mutex_unlock (&r->lock);
+  g_object_unref (addr);
+  g_main_loop_run (r->loop);
+  soup_server_disconnect (server);
+  g_object_unref (server);
+  g_main_context_pop_thread_default (r->context);
+  return NULL;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+GST_START_TEST (test_callbacks_arrive_in_order)
+{
+  SeedanceSim *sim = test_sim_new ();
+  Receiver r = { 0, };
+  GThread *thread;
+  GstElement *pipeline;
+  GstMessage *msg;
+  gchar *rest;
+  gint64 deadline;
+
+  g_mutex_init (&r.lock);
+  g_cond_init (&r.cond);
+  r.statuses = g_ptr_array_new_with_free_func (g_free);
+  r.context = g_main_context_new ();
+  r.loop = g_main_loop_new (r.context, FALSE);
+  thread = g_thread_new ("receiver", receiver_thread, &r);
+  g_mutex_lock (&r.lock);
+  while (r.port == 0)
+    g_cond_wait (&r.cond, &r.lock);
+  g_mutex_unlock (&r.lock);
+
+  rest = g_strdup_printf ("prompt=x resolution=480p "
+      "callback-url=http://127.0.0.1:%u/cb ! fakesink", r.port);
+  pipeline = test_pipeline_new (sim, rest);
+  msg = test_pipeline_run (pipeline, 60, NULL);
+  fail_on_error (msg);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_mutex_lock (&r.lock);
+  while (r.statuses->len < 3 && g_cond_wait_until (&r.cond, &r.lock,
+          deadline));
+  fail_unless_equals_int (r.statuses->len, 3);
+  fail_unless_equals_string (g_ptr_array_index (r.statuses, 0), "queued");
+  fail_unless_equals_string (g_ptr_array_index (r.statuses, 1), "running");
+  fail_unless_equals_string (g_ptr_array_index (r.statuses, 2), "succeeded");
+  g_mutex_unlock (&r.lock);
+
+  g_main_context_invoke (r.context, quit_loop, r.loop);
+  g_thread_join (thread);
+  g_main_loop_unref (r.loop);
+  g_main_context_unref (r.context);
+  g_ptr_array_unref (r.statuses);
+  g_mutex_clear (&r.lock);
+  g_cond_clear (&r.cond);
+  g_free (rest);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
 static Suite *
 lifecycle_suite (void)
 {
@@ -703,6 +828,7 @@ lifecycle_suite (void)
   tcase_add_test (tc, test_cancel_signal_while_running_is_a_warning);
   tcase_add_test (tc, test_cancelled_by_someone_else);
   tcase_add_test (tc, test_error_details_carry_what_the_service_said);
+  tcase_add_test (tc, test_callbacks_arrive_in_order);
   return s;
 }
 
