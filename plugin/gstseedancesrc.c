@@ -269,6 +269,8 @@ struct _GstSeedanceSrc
   gint64 size;
 
   GCancellable *cancellable;
+  /* Wakes the poll interval, without flushing, after a cancel signal. */
+  GCancellable *poll_wake;
   Run run;
 };
 
@@ -711,6 +713,7 @@ gst_seedance_src_init (GstSeedanceSrc * self)
   self->actual_seed = -1;
   self->size = -1;
   self->cancellable = g_cancellable_new ();
+  self->poll_wake = g_cancellable_new ();
   self->run.location_fd = -1;
   self->run.spool_fd = -1;
   g_queue_init (&self->run.ready);
@@ -729,6 +732,7 @@ gst_seedance_src_finalize (GObject * object)
   g_free (self->video_url);
   g_free (self->last_frame_url);
   g_object_unref (self->cancellable);
+  g_object_unref (self->poll_wake);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1512,13 +1516,9 @@ gst_seedance_src_cancel (GstSeedanceSrc * self)
     goto done;
   }
   GST_INFO_OBJECT (self, "task %s cancelled on request", task_id);
-  /* The streaming thread sees "cancelled" at its next query, within one
-   * poll interval, and ends with an error that says so. */
-  GST_OBJECT_LOCK (self);
-  g_free (self->status);
-  self->status = g_strdup ("cancelled");
-  GST_OBJECT_UNLOCK (self);
-  g_object_notify (G_OBJECT (self), "status");
+  /* The streaming thread queries at once, sees "cancelled" and ends with
+   * an error that says so. */
+  g_cancellable_cancel (self->poll_wake);
 
 done:
   settings_clear (&s);
@@ -1746,9 +1746,10 @@ poll_task (GstSeedanceSrc * self, gboolean query_now)
     }
 
     if (!query_now) {
-      if (!seedance_http_wait (run->http, (guint) MIN (wait_ms, left_ms),
-              &err))
+      if (!seedance_http_wait_or_wake (run->http, (guint) MIN (wait_ms,
+                  left_ms), self->poll_wake, &err))
         return flow_for_error (self, err, NULL);
+      g_cancellable_reset (self->poll_wake);
     }
     query_now = FALSE;
 

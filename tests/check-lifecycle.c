@@ -570,6 +570,46 @@ GST_START_TEST (test_cancel_signal_while_queued)
 
 GST_END_TEST;
 
+GST_START_TEST (test_cancel_signal_wakes_a_long_poll_interval)
+{
+  SeedanceSim *sim = test_sim_new ();
+  gchar *id, *rest;
+  GstElement *pipeline;
+  GstMessage *msg;
+  gint64 t0;
+
+  seedance_sim_set_schedule (sim, 600000, 600000);
+  id = sim_task (sim, "{\"model\":\"doubao-seedance-2.0\","
+      "\"content\":[{\"type\":\"text\",\"text\":\"Wait\"}]}");
+  /* A resumed task is queried at once, then every minute. */
+  rest = g_strdup_printf ("task-id=%s ! fakesink", id);
+  pipeline = test_pipeline_new (sim, rest);
+  g_object_set (test_pipeline_get_src (pipeline), "poll-interval", 60000,
+      NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = test_wait_for_task_message (pipeline, "status", 10);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+
+  t0 = g_get_monotonic_time ();
+  g_signal_emit_by_name (test_pipeline_get_src (pipeline), "cancel");
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      20 * GST_SECOND, GST_MESSAGE_ERROR);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+      "was cancelled");
+  /* Not a minute later: the interval was cut short. */
+  fail_unless (g_get_monotonic_time () - t0 < 5 * G_USEC_PER_SEC);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  g_free (rest);
+  g_free (id);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cancel_signal_while_running_is_a_warning)
 {
   SeedanceSim *sim = test_sim_new ();
@@ -825,6 +865,7 @@ lifecycle_suite (void)
   tcase_add_test (tc, test_no_cancel_on_stop_without_the_property);
   tcase_add_test (tc, test_no_cancel_on_stop_while_running_or_after_success);
   tcase_add_test (tc, test_cancel_signal_while_queued);
+  tcase_add_test (tc, test_cancel_signal_wakes_a_long_poll_interval);
   tcase_add_test (tc, test_cancel_signal_while_running_is_a_warning);
   tcase_add_test (tc, test_cancelled_by_someone_else);
   tcase_add_test (tc, test_error_details_carry_what_the_service_said);

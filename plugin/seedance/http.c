@@ -148,25 +148,48 @@ set_cancelled_error (GError ** error)
 }
 
 gboolean
-seedance_http_wait (SeedanceHttp * http, guint ms, GError ** error)
+seedance_http_wait_or_wake (SeedanceHttp * http, guint ms, GCancellable * wake,
+    GError ** error)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  GPollFD fds[2];
+  guint n = 0;
+  gboolean have_wake_fd = FALSE;
+
+  if (http->have_cancel_fd)
+    fds[n++] = http->cancel_fd;
+  if (wake && g_cancellable_make_pollfd (wake, &fds[n])) {
+    have_wake_fd = TRUE;
+    n++;
+  }
 
   for (;;) {
     gint64 left_ms;
 
-    if (g_cancellable_is_cancelled (http->cancellable))
+    if (g_cancellable_is_cancelled (http->cancellable)) {
+      if (have_wake_fd)
+        g_cancellable_release_fd (wake);
       return set_cancelled_error (error);
+    }
     left_ms = (deadline - g_get_monotonic_time () + 999) / 1000;
-    if (left_ms <= 0)
-      return TRUE;
-    if (http->have_cancel_fd) {
-      http->cancel_fd.revents = 0;
-      g_poll (&http->cancel_fd, 1, (gint) MIN (left_ms, G_MAXINT));
+    if (left_ms <= 0 || (wake && g_cancellable_is_cancelled (wake)))
+      break;
+    if (n > 0) {
+      fds[0].revents = fds[1].revents = 0;
+      g_poll (fds, n, (gint) MIN (left_ms, G_MAXINT));
     } else {
       g_usleep (MIN (left_ms, 50) * 1000);
     }
   }
+  if (have_wake_fd)
+    g_cancellable_release_fd (wake);
+  return TRUE;
+}
+
+gboolean
+seedance_http_wait (SeedanceHttp * http, guint ms, GError ** error)
+{
+  return seedance_http_wait_or_wake (http, ms, NULL, error);
 }
 
 /* Runs the multi handle until `easy` is done, `stop (data)` is true, or the

@@ -51,6 +51,11 @@ GCancellable *seedance_http_get_cancellable (SeedanceHttp * http);
 /* Sleep `ms`, or less when cancelled (then FALSE with G_IO_ERROR_CANCELLED). */
 gboolean seedance_http_wait (SeedanceHttp * http, guint ms, GError ** error);
 
+/* The same, but a cancelled `wake` (which may be NULL) also ends the sleep
+ * early, as a success: something the caller should look at now. */
+gboolean seedance_http_wait_or_wake (SeedanceHttp * http, guint ms,
+    GCancellable * wake, GError ** error);
+
 typedef struct
 {
   guint status;                 /* HTTP status of the final answer */
