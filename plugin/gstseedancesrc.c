@@ -83,9 +83,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_seedance_src_debug);
 #define DEFAULT_CACHE_DIR_ENV "SEEDANCE_CACHE_DIR"
 #define DEFAULT_DRY_RUN FALSE
 
-/* Each buffer pushed holds up to this much: large reads keep the download
- * level with the network, and the transfer pauses while one waits. */
-#define BUFFER_SIZE (512 * 1024)
+/* Each buffer pushed holds up to this much (fewer, larger buffers cost
+ * less per byte downstream); the transfer pauses while one waits, so this
+ * bounds what the element holds. */
+#define BUFFER_SIZE (256 * 1024)
+/* Typefinding looks at the head of the file only: the MP4 boxes that say
+ * what it is come first, and some typefinders scan all they are given. */
+#define TYPEFIND_SIZE (16 * 1024)
 /* The first backoff of the client's retries; it doubles each time. */
 #define BACKOFF_MS 500
 /* Refreshing an expired signed video URL by querying the task again. */
@@ -2172,7 +2176,7 @@ static GstFlowReturn
 download_to_spool (GstSeedanceSrc * self)
 {
   Run *run = &self->run;
-  guint8 head[4096];
+  guint8 head[TYPEFIND_SIZE];
   gssize n;
 
   if (run->spool_fd < 0 && open_spool (self) != GST_FLOW_OK)
@@ -2311,7 +2315,7 @@ read_from_network (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
     gboolean ok;
 
     gst_buffer_map (b, &map, GST_MAP_READ);
-    ok = looks_like_mp4 (self, map.data, map.size);
+    ok = looks_like_mp4 (self, map.data, MIN (map.size, TYPEFIND_SIZE));
     gst_buffer_unmap (b, &map);
     if (!ok) {
       gst_buffer_unref (b);
