@@ -1272,19 +1272,29 @@ open_location (GstSeedanceSrc * self, Run * run)
 {
   g_autofree gchar *dir = g_path_get_dirname (run->s.location);
   g_autofree gchar *base = g_path_get_basename (run->s.location);
-  g_autofree gchar *tmpl = g_strdup_printf ("%s/.%s.XXXXXX.part", dir, base);
-  int saved;
+  int saved = 0;
+  guint tries;
 
-  run->location_fd = g_mkstemp (tmpl);
-  if (run->location_fd < 0) {
+  /* Not g_mkstemp: the kept file should get the permissions any new file
+   * gets (0666 less the umask), not 0600. */
+  for (tries = 0; tries < 100; tries++) {
+    g_autofree gchar *tmp = g_strdup_printf ("%s/.%s.%08x.part", dir, base,
+        g_random_int ());
+
+    run->location_fd = g_open (tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+        0666);
+    if (run->location_fd >= 0) {
+      run->location_tmp = g_steal_pointer (&tmp);
+      return TRUE;
+    }
     saved = errno;
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("location: cannot write in \"%s\": %s", dir, g_strerror (saved)),
-        ("g_mkstemp (%s) failed", tmpl));
-    return FALSE;
+    if (saved != EEXIST)
+      break;
   }
-  run->location_tmp = g_steal_pointer (&tmpl);
-  return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+      ("location: cannot write in \"%s\": %s", dir, g_strerror (saved)),
+      (NULL));
+  return FALSE;
 }
 
 /* The cache is a help, never a condition: when it cannot be used the

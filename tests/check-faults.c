@@ -4,6 +4,7 @@
 #include "common/harness.h"
 
 #include <gst/app/gstappsink.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -629,6 +630,29 @@ GST_START_TEST (test_key_never_in_logs_messages_or_errors)
 
 GST_END_TEST;
 
+GST_START_TEST (test_key_never_in_gst_inspect)
+{
+  gchar *out = NULL, *err_out = NULL;
+  gchar *argv[] = { (gchar *) "gst-inspect-1.0", (gchar *) "seedancesrc",
+    NULL
+  };
+  gchar **envp = g_get_environ ();
+  gint status = -1;
+
+  envp = g_environ_setenv (envp, "SEEDANCE_API_KEY", SECRET_KEY, TRUE);
+  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, &out, &err_out, &status, NULL));
+  fail_unless (strstr (out, "api-key") != NULL, "no api-key in: %s", out);
+  fail_unless (strstr (out, "Write only") != NULL);
+  fail_if (strstr (out, SECRET_KEY) != NULL || strstr (err_out,
+          SECRET_KEY) != NULL, "gst-inspect shows the key");
+  g_strfreev (envp);
+  g_free (out);
+  g_free (err_out);
+}
+
+GST_END_TEST;
+
 /* --- ranges and seeks --- */
 
 static GBytes *
@@ -866,6 +890,7 @@ faults_suite (void)
   tcase_set_timeout (key, 120);
   tcase_add_test (key, test_redirect_to_another_host_carries_no_key);
   tcase_add_test (key, test_key_never_in_logs_messages_or_errors);
+  tcase_add_test (key, test_key_never_in_gst_inspect);
 
   suite_add_tcase (s, seeks);
   tcase_set_timeout (seeks, 120);

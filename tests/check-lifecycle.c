@@ -3,6 +3,7 @@
 #include "common/harness.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
@@ -307,6 +308,15 @@ GST_START_TEST (test_location_keeps_the_exact_file)
   fail_unless (g_file_get_contents (path, &contents, &len, NULL));
   fail_unless_equals_int (len, g_bytes_get_size (video));
   fail_unless (memcmp (contents, g_bytes_get_data (video, NULL), len) == 0);
+  /* An ordinary file: the permissions any new file gets, not 0600. */
+  {
+    GStatBuf st;
+    mode_t mask = umask (022);
+
+    umask (mask);
+    fail_unless (g_stat (path, &st) == 0);
+    fail_unless_equals_int (st.st_mode & 0777, 0666 & ~mask);
+  }
   /* No temporary file is left beside it. */
   d = g_dir_open (dir, 0, NULL);
   while ((name = g_dir_read_name (d)))

@@ -329,6 +329,71 @@ GST_START_TEST (test_optional_fields_sent_only_when_set)
 
 GST_END_TEST;
 
+GST_START_TEST (test_draft_task_body)
+{
+  SeedanceSim *sim = test_sim_new ();
+  JsonParser *parser = json_parser_new ();
+  GError *err = NULL;
+  gchar *draft = seedance_sim_create_task (sim, "{\"model\":"
+      "\"doubao-seedance-2.0\",\"content\":[{\"type\":\"text\","
+      "\"text\":\"Draft\"}],\"resolution\":\"480p\"}", &err);
+  gchar *props, *status = NULL;
+  JsonObject *body, *item;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  fail_unless (draft != NULL, "%s", err ? err->message : "");
+  /* The final video is made from a draft that has succeeded. */
+  while (g_get_monotonic_time () < deadline) {
+    g_free (status);
+    status = seedance_sim_get_task_status (sim, draft);
+    if (g_strcmp0 (status, "succeeded") == 0)
+      break;
+    g_usleep (50000);
+  }
+  fail_unless_equals_string (status, "succeeded");
+  seedance_sim_clear_log (sim);
+
+  props = g_strdup_printf ("draft-task-id=%s", draft);
+  body = run_and_get_body (sim, props, parser);
+  fail_unless_equals_int (json_array_get_length
+      (json_object_get_array_member (body, "content")), 1);
+  item = content_item (body, 0);
+  fail_unless_equals_string (json_object_get_string_member (item, "type"),
+      "draft_task");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (item, "draft_task"), "id"), draft);
+
+  g_free (status);
+  g_free (props);
+  g_free (draft);
+  g_object_unref (parser);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_user_agent_is_sent)
+{
+  SeedanceSim *sim = test_sim_new ();
+  JsonParser *parser = json_parser_new ();
+  GPtrArray *reqs;
+  guint i;
+
+  run_and_get_body (sim, "prompt=x user-agent=\"BroadcastBot/2.1\"", parser);
+  reqs = seedance_sim_get_requests (sim);
+  for (i = 0; i < reqs->len; i++) {
+    SeedanceSimRequest *r = g_ptr_array_index (reqs, i);
+
+    fail_unless (strstr (r->headers, "User-Agent: BroadcastBot/2.1") != NULL,
+        "%s %s without the User-Agent", r->method, r->path);
+  }
+  g_ptr_array_unref (reqs);
+  g_object_unref (parser);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_reference_images_array_from_launch_syntax)
 {
   /* What gst-launch-1.0 makes of the shell words
@@ -395,6 +460,8 @@ request_suite (void)
   tcase_add_test (bodies, test_multimodal_references_body);
   tcase_add_test (bodies, test_optional_fields_sent_only_when_set);
   tcase_add_test (bodies, test_reference_images_array_from_launch_syntax);
+  tcase_add_test (bodies, test_draft_task_body);
+  tcase_add_test (bodies, test_user_agent_is_sent);
   return s;
 }
 
