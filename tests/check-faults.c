@@ -9,18 +9,6 @@
 #include <string.h>
 
 static void
-fail_on_error (GstMessage * msg)
-{
-  fail_unless (msg != NULL, "timeout");
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-
-    gst_message_parse_error (msg, &err, NULL);
-    fail ("error: %s", err->message);
-  }
-}
-
-static void
 add_fault (SeedanceSim * sim, SeedanceSimEndpoint ep, SeedanceSimFaultKind k,
     guint times, guint status, guint retry_after, guint64 bytes)
 {
@@ -49,7 +37,7 @@ run_and_compare (SeedanceSim * sim, const gchar * props)
   GBytes *video;
   gsize len = 0;
 
-  fail_on_error (msg);
+  test_assert_eos (msg);
   g_object_get (test_pipeline_get_src (pipeline), "task-id", &task_id, NULL);
   video = seedance_sim_get_task_video (sim, task_id);
   fail_unless (g_file_get_contents (out, &data, &len, NULL));
@@ -565,7 +553,7 @@ GST_START_TEST (test_key_never_in_logs_messages_or_errors)
   g_object_set (test_pipeline_get_src (pipeline), "api-key", SECRET_KEY,
       NULL);
   msg = test_pipeline_run (pipeline, 60, messages);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   gst_message_unref (msg);
   gst_object_unref (pipeline);
   g_free (desc);
@@ -785,7 +773,7 @@ GST_START_TEST (test_moov_at_end_with_a_host_that_ignores_range)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &n_buffers,
       NULL);
   msg = test_pipeline_run (pipeline, 120, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   fail_unless_equals_int (n_buffers, 5 * 24);
 
   gst_object_unref (pad);

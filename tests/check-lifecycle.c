@@ -8,35 +8,6 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-static void
-fail_on_error (GstMessage * msg)
-{
-  fail_unless (msg != NULL, "timeout");
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-
-    gst_message_parse_error (msg, &err, NULL);
-    fail ("error: %s", err->message);
-  }
-}
-
-static const GstStructure *
-find_task_event (GPtrArray * messages, const gchar * event)
-{
-  guint i;
-
-  for (i = 0; i < messages->len; i++) {
-    GstMessage *m = g_ptr_array_index (messages, i);
-    const GstStructure *s = gst_message_get_structure (m);
-
-    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT &&
-        gst_structure_has_name (s, "seedance-task") &&
-        g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0)
-      return s;
-  }
-  return NULL;
-}
-
 GST_START_TEST (test_messages_progress_and_reports)
 {
   SeedanceSim *sim = test_sim_new ();
@@ -53,16 +24,16 @@ GST_START_TEST (test_messages_progress_and_reports)
   guint i, n_progress = 0;
 
   msg = test_pipeline_run (pipeline, 60, messages);
-  fail_on_error (msg);
+  test_assert_eos (msg);
 
-  s = find_task_event (messages, "created");
+  s = test_find_message (messages, "seedance-task", "created");
   fail_unless (s != NULL, "no 'created' message");
   fail_unless (g_str_has_prefix (gst_structure_get_string (s, "task-id"),
           "cgt-"));
-  s = find_task_event (messages, "status");
+  s = test_find_message (messages, "seedance-task", "status");
   fail_unless (s != NULL, "no 'status' message");
   fail_unless (gst_structure_has_field (s, "elapsed"));
-  s = find_task_event (messages, "succeeded");
+  s = test_find_message (messages, "seedance-task", "succeeded");
   fail_unless (s != NULL, "no final message");
   fail_unless_equals_string (gst_structure_get_string (s, "model"),
       "doubao-seedance-2-0-260128");
@@ -133,7 +104,7 @@ GST_START_TEST (test_tags_downstream)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, grab_tags,
       &tags, NULL);
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   fail_unless (tags != NULL, "no tag event");
   fail_unless (gst_tag_list_get_string (tags, GST_TAG_TITLE, &title));
   fail_unless_equals_string (title, "A tagged clip");
@@ -175,7 +146,7 @@ GST_START_TEST (test_resume_by_task_id_creates_nothing)
   gchar *status = NULL;
 
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_CREATE), 0);
   fail_unless (seedance_sim_count_requests (sim, SEEDANCE_SIM_VIDEO) >= 1);
@@ -232,7 +203,7 @@ GST_START_TEST (test_uri_generate_with_playbin)
       "&reference-image=asset%3A%2F%2Fb", "video-sink", vsink, "audio-sink",
       asink, NULL);
   msg = test_pipeline_run (playbin, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
 
   bodies = test_sim_create_bodies (sim);
   fail_unless_equals_int (bodies->len, 1);
@@ -302,7 +273,7 @@ GST_START_TEST (test_location_keeps_the_exact_file)
   guint files = 0;
 
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   g_object_get (src, "task-id", &task_id, NULL);
   video = seedance_sim_get_task_video (sim, task_id);
   fail_unless (g_file_get_contents (path, &contents, &len, NULL));
@@ -416,8 +387,8 @@ GST_START_TEST (test_last_frame_sample)
   guint i, frames = 0;
 
   msg = test_pipeline_run (pipeline, 60, messages);
-  fail_on_error (msg);
-  s = find_task_event (messages, "succeeded");
+  test_assert_eos (msg);
+  s = test_find_message (messages, "seedance-task", "succeeded");
   fail_unless (s != NULL);
   fail_unless (gst_structure_get_string (s, "last-frame-url") != NULL);
   fail_unless (gst_structure_get (s, "last-frame", GST_TYPE_SAMPLE, &sample,
@@ -543,7 +514,7 @@ GST_START_TEST (test_no_cancel_on_stop_while_running_or_after_success)
   pipeline = test_pipeline_new (sim, "prompt=x resolution=480p "
       "cancel-on-stop=true ! fakesink");
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   gst_message_unref (msg);
   gst_object_unref (pipeline);
   fail_unless_equals_int (count_deletes (sim), 0);
@@ -651,7 +622,7 @@ GST_START_TEST (test_cancel_signal_while_running_is_a_warning)
   /* It carries on to the end. */
   msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
       60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
@@ -826,7 +797,7 @@ GST_START_TEST (test_callbacks_arrive_in_order)
       "callback-url=http://127.0.0.1:%u/cb ! fakesink", r.port);
   pipeline = test_pipeline_new (sim, rest);
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   g_mutex_lock (&r.lock);

@@ -6,18 +6,6 @@
 #include <signal.h>
 #include <string.h>
 
-static void
-fail_on_error (GstMessage * msg)
-{
-  fail_unless (msg != NULL, "timeout");
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-
-    gst_message_parse_error (msg, &err, NULL);
-    fail ("error: %s", err->message);
-  }
-}
-
 static gchar *
 new_dir (void)
 {
@@ -44,22 +32,6 @@ remove_tree (const gchar * dir)
   g_rmdir (dir);
 }
 
-static const GstStructure *
-find_message (GPtrArray * messages, const gchar * name, const gchar * event)
-{
-  guint i;
-
-  for (i = 0; i < messages->len; i++) {
-    const GstStructure *s =
-        gst_message_get_structure (g_ptr_array_index (messages, i));
-
-    if (s && gst_structure_has_name (s, name) && (event == NULL ||
-            g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0))
-      return s;
-  }
-  return NULL;
-}
-
 /* Runs one pipeline "PROPS location=OUT ! fakesink", returns the final
  * message's "cache" field (or NULL) and fills `out_bytes`. */
 static gchar *
@@ -75,8 +47,8 @@ run_once (SeedanceSim * sim, const gchar * props, const gchar * out,
   gchar *origin = NULL, *data = NULL;
   gsize len = 0;
 
-  fail_on_error (msg);
-  s = find_message (messages, "seedance-task", "succeeded");
+  test_assert_eos (msg);
+  s = test_find_message (messages, "seedance-task", "succeeded");
   if (s)
     origin = g_strdup (gst_structure_get_string (s, "cache"));
   fail_unless (g_file_get_contents (out, &data, &len, NULL));
@@ -111,7 +83,7 @@ GST_START_TEST (test_dry_run_sends_nothing_and_shows_the_real_body)
   fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_ANY_ENDPOINT), 0);
-  s = find_message (messages, "seedance-dry-run", NULL);
+  s = test_find_message (messages, "seedance-dry-run", NULL);
   fail_unless (s != NULL);
   body = g_strdup (gst_structure_get_string (s, "body"));
   key = g_strdup (gst_structure_get_string (s, "cache-key"));
@@ -278,7 +250,7 @@ GST_START_TEST (test_two_at_once_create_one_task)
   gsize alen = 0, blen = 0;
 
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_on_error (msg);
+  test_assert_eos (msg);
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_CREATE), 1);
   fail_unless (g_file_get_contents (out1, &a, &alen, NULL));
@@ -349,7 +321,7 @@ dry_run_key (SeedanceSim * sim, const gchar * props)
   GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_message_unref);
   GstMessage *msg = test_pipeline_run (pipeline, 30, messages);
-  const GstStructure *s = find_message (messages, "seedance-dry-run", NULL);
+  const GstStructure *s = test_find_message (messages, "seedance-dry-run", NULL);
   gchar *key;
 
   fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
@@ -454,7 +426,7 @@ GST_START_TEST (test_unusable_cache_is_a_warning_and_the_clip_comes)
   gboolean warned = FALSE;
   guint i;
 
-  fail_on_error (msg);
+  test_assert_eos (msg);
   for (i = 0; i < messages->len; i++) {
     GstMessage *m = g_ptr_array_index (messages, i);
 

@@ -164,13 +164,7 @@ run_and_get_body (SeedanceSim * sim, const gchar * props, JsonParser * parser)
   GstMessage *msg = test_pipeline_run (pipeline, 60, NULL);
   GPtrArray *bodies;
 
-  fail_unless (msg != NULL);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-
-    gst_message_parse_error (msg, &err, NULL);
-    fail ("error: %s", err->message);
-  }
+  test_assert_eos (msg);
   bodies = test_sim_create_bodies (sim);
   fail_unless_equals_int (bodies->len, 1);
   fail_unless (json_parser_load_from_data (parser,

@@ -6,6 +6,7 @@
 #endif
 
 #include "cache.h"
+#include "json-guard.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -16,11 +17,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The deepest nesting a parsed text may have: json-glib parses
- * recursively, and a record on disk or a task from the service could be
- * anything. */
-#define MAX_JSON_DEPTH 64
 
 /* How long to wait between two tries at a busy lock. */
 #define LOCK_RETRY_MS 20
@@ -42,33 +38,6 @@ struct _SeedanceCacheLock
   gint fd;
 };
 
-static gboolean
-json_depth_ok (const gchar * data, gsize len)
-{
-  gint depth = 0;
-  gboolean in_string = FALSE;
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    gchar c = data[i];
-
-    if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '[' || c == '{') {
-      if (++depth > MAX_JSON_DEPTH)
-        return FALSE;
-    } else if (c == ']' || c == '}') {
-      depth--;
-    }
-  }
-  return TRUE;
-}
-
 /* The root of `data` parsed, or NULL with the reason in `why`. */
 static JsonNode *
 parse_json (const gchar * data, gsize len, gchar ** why)
@@ -81,7 +50,7 @@ parse_json (const gchar * data, gsize len, gchar ** why)
     *why = g_strdup ("it is empty");
     return NULL;
   }
-  if (!json_depth_ok (data, len)) {
+  if (!seedance_json_depth_ok (data, len)) {
     *why = g_strdup ("it is nested too deeply");
     return NULL;
   }

@@ -4,13 +4,10 @@
 #endif
 
 #include "task.h"
+#include "json-guard.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-
-/* The deepest nesting an answer may have: json-glib parses recursively, so
- * a hostile body of a million '[' would otherwise exhaust the stack. */
-#define MAX_JSON_DEPTH 64
 
 G_DEFINE_QUARK (seedance - answer - error - quark, seedance_answer_error);
 
@@ -46,33 +43,6 @@ seedance_status_is_final (SeedanceStatus status)
       status == SEEDANCE_STATUS_EXPIRED || status == SEEDANCE_STATUS_CANCELLED;
 }
 
-static gboolean
-depth_ok (const gchar * data, gsize len)
-{
-  gint depth = 0;
-  gboolean in_string = FALSE;
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    gchar c = data[i];
-
-    if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '[' || c == '{') {
-      if (++depth > MAX_JSON_DEPTH)
-        return FALSE;
-    } else if (c == ']' || c == '}') {
-      depth--;
-    }
-  }
-  return TRUE;
-}
-
 /* The root object of an answer, or NULL with an error. */
 static JsonParser *
 parse_object (const gchar * data, gsize len, JsonObject ** root,
@@ -87,7 +57,7 @@ parse_object (const gchar * data, gsize len, JsonObject ** root,
         SEEDANCE_ANSWER_ERROR_INVALID, "the answer is empty");
     return NULL;
   }
-  if (!depth_ok (data, len)) {
+  if (!seedance_json_depth_ok (data, len)) {
     g_set_error_literal (error, SEEDANCE_ANSWER_ERROR,
         SEEDANCE_ANSWER_ERROR_INVALID, "the answer is nested too deeply");
     return NULL;

@@ -150,6 +150,36 @@ test_assert_error (GstMessage * msg, GQuark domain, gint code,
   g_free (debug);
 }
 
+void
+test_assert_eos (GstMessage * msg)
+{
+  fail_unless (msg != NULL, "timeout");
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("error: %s", err->message);
+  }
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+}
+
+const GstStructure *
+test_find_message (GPtrArray * messages, const gchar * name,
+    const gchar * event)
+{
+  guint i;
+
+  for (i = 0; i < messages->len; i++) {
+    const GstStructure *s =
+        gst_message_get_structure (g_ptr_array_index (messages, i));
+
+    if (s && gst_structure_has_name (s, name) && (event == NULL ||
+            g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0))
+      return s;
+  }
+  return NULL;
+}
+
 gdouble
 test_time_to_null (GstElement * pipeline)
 {

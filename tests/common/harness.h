@@ -37,6 +37,14 @@ GPtrArray *test_sim_create_bodies (SeedanceSim * sim);
 void test_assert_error (GstMessage * msg, GQuark domain, gint code,
     const gchar * needle);
 
+/* Asserts that a run ended in EOS; an error fails the test with its text. */
+void test_assert_eos (GstMessage * msg);
+
+/* The first message in `messages` whose structure is named `name` and, when
+ * `event` is not NULL, whose "event" field equals it. */
+const GstStructure *test_find_message (GPtrArray * messages,
+    const gchar * name, const gchar * event);
+
 /* Sets the pipeline to NULL and returns how long that took, in ms. */
 gdouble test_time_to_null (GstElement * pipeline);
 
