@@ -1990,6 +1990,10 @@ open_download (GstSeedanceSrc * self, SeedanceHttpSink sink)
     }
 
     status = seedance_download_get_status (run->download);
+    if (g_strcmp0 (seedance_download_get_effective_url (run->download),
+            run->video_url) != 0)
+      GST_DEBUG_OBJECT (self, "the video was redirected to %s",
+          seedance_download_get_effective_url (run->download));
     if (status == 200 || status == 206) {
       total = seedance_download_get_total_size (run->download);
       if (run->size < 0 && total >= 0)

@@ -6,6 +6,8 @@
 #include <gst/app/gstappsink.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 
 static void
@@ -327,6 +329,56 @@ GST_START_TEST (test_short_body_without_progress_is_an_error_and_no_file)
   g_rmdir (dir);
   g_free (dir);
   g_free (props);
+  gst_message_unref (msg);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_disk_full_is_a_clear_error_and_no_file)
+{
+  SeedanceSim *sim = test_sim_new ();
+  gchar *dir = g_dir_make_tmp ("seedance-faults-XXXXXX", NULL);
+  gchar *id, *status = NULL, *props;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  struct rlimit old, small;
+  GstMessage *msg;
+  GDir *d;
+  guint files = 0;
+
+  id = seedance_sim_create_task (sim, "{\"model\":\"doubao-seedance-2.0\","
+      "\"content\":[{\"type\":\"text\",\"text\":\"Full\"}],"
+      "\"resolution\":\"480p\"}", NULL);
+  while (g_get_monotonic_time () < deadline && g_strcmp0 (status,
+          "succeeded") != 0) {
+    g_free (status);
+    status = seedance_sim_get_task_status (sim, id);
+    g_usleep (50000);
+  }
+  fail_unless_equals_string (status, "succeeded");
+
+  /* Writes past 100 kB now fail, as on a full disk (EFBIG for ENOSPC). */
+  signal (SIGXFSZ, SIG_IGN);
+  getrlimit (RLIMIT_FSIZE, &old);
+  small = old;
+  small.rlim_cur = 100000;
+  setrlimit (RLIMIT_FSIZE, &small);
+  props = g_strdup_printf ("task-id=%s location=\"%s/clip.mp4\"", id, dir);
+  msg = run_expecting_error (sim, props);
+  setrlimit (RLIMIT_FSIZE, &old);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+      "location: cannot write");
+  d = g_dir_open (dir, 0, NULL);
+  while (g_dir_read_name (d))
+    files++;
+  g_dir_close (d);
+  fail_unless_equals_int (files, 0);
+
+  g_rmdir (dir);
+  g_free (dir);
+  g_free (props);
+  g_free (status);
+  g_free (id);
   gst_message_unref (msg);
   seedance_sim_free (sim);
 }
@@ -862,6 +914,7 @@ faults_suite (void)
   tcase_add_test (download,
       test_short_body_without_progress_is_an_error_and_no_file);
   tcase_add_test (download, test_not_an_mp4_pushes_nothing);
+  tcase_add_test (download, test_disk_full_is_a_clear_error_and_no_file);
 
   suite_add_tcase (s, answers);
   tcase_set_timeout (answers, 120);
