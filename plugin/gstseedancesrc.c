@@ -1688,7 +1688,9 @@ create_task (GstSeedanceSrc * self)
 
   post_progress (self, GST_PROGRESS_TYPE_START, "Creating the task");
   run->progress_started = TRUE;
-  GST_DEBUG_OBJECT (self, "creating task: %s", run->body);
+  /* Local media make bodies of megabytes: the log gets the start. */
+  GST_DEBUG_OBJECT (self, "creating task: %.*s%s", 2000, run->body,
+      strlen (run->body) > 2000 ? "…" : "");
   run->task_id = seedance_client_create_task (run->client, run->body, &se,
       &err);
   if (run->task_id == NULL) {

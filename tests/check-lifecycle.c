@@ -701,6 +701,85 @@ GST_START_TEST (test_error_details_carry_what_the_service_said)
 
 GST_END_TEST;
 
+GST_START_TEST (test_timeout_says_how_to_resume)
+{
+  SeedanceSim *sim = test_sim_new ();
+  GstElement *pipeline;
+  GstMessage *msg;
+  gchar *id = NULL;
+  gint64 t0;
+
+  seedance_sim_set_schedule (sim, 600000, 600000);
+  pipeline = test_pipeline_new (sim, "prompt=x timeout=1 ! fakesink");
+  t0 = g_get_monotonic_time ();
+  msg = test_pipeline_run (pipeline, 30, NULL);
+  g_object_get (test_pipeline_get_src (pipeline), "task-id", &id, NULL);
+  fail_unless (id != NULL);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+      "did not finish within 1 s");
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, id);
+  fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC);
+
+  g_free (id);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A port that answers in plain HTTP, at once, whatever it is sent. */
+static gpointer
+plain_http_peer (gpointer data)
+{
+  GSocket *listener = data;
+  GSocket *conn = g_socket_accept (listener, NULL, NULL);
+  static const gchar answer[] = "HTTP/1.1 400 Bad Request\r\n"
+      "Content-Length: 0\r\nConnection: close\r\n\r\n";
+
+  if (conn) {
+    g_socket_send (conn, answer, sizeof (answer) - 1, NULL, NULL);
+    g_socket_close (conn, NULL);
+    g_object_unref (conn);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_tls_failure_is_a_clear_error)
+{
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *bound;
+  GstElement *pipeline;
+  GstMessage *msg;
+  GThread *peer;
+  gchar *desc;
+
+  fail_unless (g_socket_bind (sock, addr, TRUE, NULL));
+  fail_unless (g_socket_listen (sock, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  peer = g_thread_new ("plain-http", plain_http_peer, sock);
+  desc = g_strdup_printf ("seedancesrc base-url=https://127.0.0.1:%u/api/v3 "
+      "api-key=" TEST_API_KEY " prompt=x ! fakesink",
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  pipeline = gst_parse_launch (desc, NULL);
+  msg = test_pipeline_run (pipeline, 30, NULL);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      "TLS failed");
+
+  g_thread_join (peer);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  g_object_unref (sock);
+}
+
+GST_END_TEST;
+
 /* A small receiver for callback_url, in its own thread and context. */
 typedef struct
 {
@@ -851,6 +930,8 @@ lifecycle_suite (void)
   tcase_add_test (tc, test_cancelled_by_someone_else);
   tcase_add_test (tc, test_error_details_carry_what_the_service_said);
   tcase_add_test (tc, test_callbacks_arrive_in_order);
+  tcase_add_test (tc, test_timeout_says_how_to_resume);
+  tcase_add_test (tc, test_tls_failure_is_a_clear_error);
   return s;
 }
 
