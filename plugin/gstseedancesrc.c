@@ -530,8 +530,7 @@ gst_seedance_src_class_init (GstSeedanceSrcClass * klass)
           "The Seedance API key (write-only).  Unset: the environment "
           "variable SEEDANCE_API_KEY, else ARK_API_KEY.  Sent to the API "
           "host only, never to the host of the video", DEFAULT_API_KEY,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   install_string (gobject_class, PROP_BASE_URL, "base-url", "Base URL",
       "The API root, with its /api/v3 part.  Unset: the environment "
       "variable SEEDANCE_BASE_URL, else " DEFAULT_BASE_URL, NULL);
@@ -553,7 +552,12 @@ gst_seedance_src_class_init (GstSeedanceSrcClass * klass)
           "Setting it unsets frames; 0 = not sent", 0, G_MAXINT,
           DEFAULT_DURATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_FRAMES, g_param_spec_int ("frames", "Frames", "Length of the video in frames, the alternative to duration.  " "Setting it above 0 unsets duration; 0 = not sent", 0, G_MAXINT, DEFAULT_FRAMES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));      /* */
+  g_object_class_install_property (gobject_class, PROP_FRAMES,
+      g_param_spec_int ("frames", "Frames",
+          "Length of the video in frames, the alternative to duration.  "
+          "Setting it above 0 unsets duration; 0 = not sent", 0, G_MAXINT,
+          DEFAULT_FRAMES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_int64 ("seed", "Seed",
           "Random seed, 0 to 4294967295; -1 = random (not sent)",
@@ -611,8 +615,7 @@ gst_seedance_src_class_init (GstSeedanceSrcClass * klass)
       "status change (unset: not sent)", NULL);
   install_string (gobject_class, PROP_SAFETY_IDENTIFIER, "safety-identifier",
       "Safety identifier", "A stable ID of the end user, at most 64 "
-      "characters, for the provider's abuse controls (unset: not sent)",
-      NULL);
+      "characters, for the provider's abuse controls (unset: not sent)", NULL);
   install_uint (gobject_class, PROP_POLL_INTERVAL, "poll-interval",
       "Poll interval", "Milliseconds between two queries of the task",
       MIN_POLL_INTERVAL, G_MAXUINT, DEFAULT_POLL_INTERVAL);
@@ -696,10 +699,8 @@ gst_seedance_src_class_init (GstSeedanceSrcClass * klass)
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_seedance_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_seedance_src_stop);
   basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_seedance_src_unlock);
-  basesrc_class->unlock_stop =
-      GST_DEBUG_FUNCPTR (gst_seedance_src_unlock_stop);
-  basesrc_class->is_seekable =
-      GST_DEBUG_FUNCPTR (gst_seedance_src_is_seekable);
+  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_seedance_src_unlock_stop);
+  basesrc_class->is_seekable = GST_DEBUG_FUNCPTR (gst_seedance_src_is_seekable);
   basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_seedance_src_get_size);
   basesrc_class->do_seek = GST_DEBUG_FUNCPTR (gst_seedance_src_do_seek);
   basesrc_class->query = GST_DEBUG_FUNCPTR (gst_seedance_src_query);
@@ -1054,8 +1055,7 @@ post_task_message (GstSeedanceSrc * self, GstStructure * s)
 }
 
 static void
-post_progress (GstSeedanceSrc * self, GstProgressType type,
-    const gchar * text)
+post_progress (GstSeedanceSrc * self, GstProgressType type, const gchar * text)
 {
   GstMessage *msg = gst_message_new_progress (GST_OBJECT (self), type,
       "seedance-generate", text);
@@ -1089,10 +1089,11 @@ client_log (const gchar * message, gpointer user_data)
 /* --- errors --- */
 
 /* GST_ELEMENT_ERROR with a code chosen at run time. */
-static void
-post_resource_error (GstSeedanceSrc * self, GstResourceError code,
-    GstStructure * details, gchar * debug, const gchar * format, ...)
-G_GNUC_PRINTF (5, 6);
+/* *INDENT-OFF* */
+static void post_resource_error (GstSeedanceSrc * self,
+    GstResourceError code, GstStructure * details, gchar * debug,
+    const gchar * format, ...) G_GNUC_PRINTF (5, 6);
+/* *INDENT-ON* */
 
 static void
 post_resource_error (GstSeedanceSrc * self, GstResourceError code,
@@ -1158,8 +1159,7 @@ post_client_error (GstSeedanceSrc * self, const GError * err,
     if (se->code)
       gst_structure_set (details, "code", G_TYPE_STRING, se->code, NULL);
     if (se->message)
-      gst_structure_set (details, "message", G_TYPE_STRING, se->message,
-          NULL);
+      gst_structure_set (details, "message", G_TYPE_STRING, se->message, NULL);
     if (se->type)
       gst_structure_set (details, "type", G_TYPE_STRING, se->type, NULL);
     if (se->param)
@@ -1359,8 +1359,7 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
     run->body = seedance_request_build (&params, &err);
     if (run->body == NULL) {
       post_resource_error (self, resource_error_for (err), NULL,
-          g_strdup ("invalid settings; nothing was sent"), "%s",
-          err->message);
+          g_strdup ("invalid settings; nothing was sent"), "%s", err->message);
       goto failed;
     }
   }
@@ -1525,8 +1524,7 @@ gst_seedance_src_cancel (GstSeedanceSrc * self)
   }
   if (!cancel_queued_task (self, &s, task_id, &se, &err)) {
     GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
-        ("Task %s could not be cancelled: %s", task_id, err->message),
-        (NULL));
+        ("Task %s could not be cancelled: %s", task_id, err->message), (NULL));
     goto done;
   }
   GST_INFO_OBJECT (self, "task %s cancelled on request", task_id);
@@ -1636,8 +1634,7 @@ task_failed (GstSeedanceSrc * self, const SeedanceTask * task)
   gchar *text, *debug;
 
   if (task->error_code)
-    gst_structure_set (details, "code", G_TYPE_STRING, task->error_code,
-        NULL);
+    gst_structure_set (details, "code", G_TYPE_STRING, task->error_code, NULL);
   if (task->error_message)
     gst_structure_set (details, "message", G_TYPE_STRING,
         task->error_message, NULL);
@@ -2003,8 +2000,7 @@ open_download (GstSeedanceSrc * self, SeedanceHttpSink sink)
       else if (run->size >= 0 && total >= 0 && total != run->size) {
         GST_ELEMENT_ERROR (self, RESOURCE, READ,
             ("The video changed size during the download (%" G_GINT64_FORMAT
-                " then %" G_GINT64_FORMAT " bytes)", run->size, total),
-            (NULL));
+                " then %" G_GINT64_FORMAT " bytes)", run->size, total), (NULL));
         return GST_FLOW_ERROR;
       }
       return GST_FLOW_OK;
@@ -2046,8 +2042,7 @@ open_download (GstSeedanceSrc * self, SeedanceHttpSink sink)
 /* Runs the transfer until the sink has something, the file ended, or an
  * error; resumes a broken transfer from where its bytes stopped. */
 static GstFlowReturn
-pump_download (GstSeedanceSrc * self, SeedanceHttpSink sink,
-    gboolean * done)
+pump_download (GstSeedanceSrc * self, SeedanceHttpSink sink, gboolean * done)
 {
   Run *run = &self->run;
   g_autoptr (GError) err = NULL;
@@ -2123,8 +2118,7 @@ static GstFlowReturn
 write_error (GstSeedanceSrc * self, const gchar * what, int err)
 {
   post_resource_error (self, err == ENOSPC ? GST_RESOURCE_ERROR_NO_SPACE_LEFT
-      : GST_RESOURCE_ERROR_WRITE, NULL, NULL, "%s: %s", what,
-      g_strerror (err));
+      : GST_RESOURCE_ERROR_WRITE, NULL, NULL, "%s: %s", what, g_strerror (err));
   return GST_FLOW_ERROR;
 }
 
@@ -2359,8 +2353,7 @@ post_dry_run (GstSeedanceSrc * self)
     SeedanceCacheLock *lock = seedance_cache_lock (run->cache,
         run->cache_key, self->cancellable, &err);
 
-    if (lock == NULL && g_error_matches (err, G_IO_ERROR,
-            G_IO_ERROR_CANCELLED))
+    if (lock == NULL && g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return GST_FLOW_FLUSHING;
     if (seedance_cache_lookup_clip (run->cache, run->cache_key, NULL, NULL,
             NULL))
@@ -2465,8 +2458,7 @@ claim_from_cache (GstSeedanceSrc * self)
     g_clear_error (&err);
   }
 
-  run->task_id = seedance_cache_get_task_id (run->cache, run->cache_key,
-      &err);
+  run->task_id = seedance_cache_get_task_id (run->cache, run->cache_key, &err);
   if (err) {
     GST_ELEMENT_WARNING (self, RESOURCE, READ,
         ("cache-dir: %s; it was removed", err->message), (NULL));

@@ -157,8 +157,7 @@ service_origin (const gchar * api_root, GError ** error)
 }
 
 gchar *
-seedance_cache_key (const gchar * api_root, const gchar * body,
-    GError ** error)
+seedance_cache_key (const gchar * api_root, const gchar * body, GError ** error)
 {
   g_autofree gchar *origin = NULL;
   g_autofree gchar *why = NULL;
@@ -423,8 +422,7 @@ seedance_cache_get_task_id (SeedanceCache * cache, const gchar * key,
    * run creates a new task, which is the caller's decision to make. */
   remove_file (path, NULL);
   g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
-      "the task journal %s was unreadable and has been removed: %s", path,
-      why);
+      "the task journal %s was unreadable and has been removed: %s", path, why);
   return NULL;
 }
 
@@ -521,9 +519,10 @@ hash_file (const gchar * path, guint64 * size, gchar ** sha256)
 
 /* An entry that does not check out goes whole, so the next lookup sees no
  * entry instead of the same fault. */
-static gboolean
-corrupt (GError ** error, const gchar * clip, const gchar * record,
-    const gchar * format, ...) G_GNUC_PRINTF (4, 5);
+/* *INDENT-OFF* */
+static gboolean corrupt (GError ** error, const gchar * clip,
+    const gchar * record, const gchar * format, ...) G_GNUC_PRINTF (4, 5);
+/* *INDENT-ON* */
 
 static gboolean
 corrupt (GError ** error, const gchar * clip, const gchar * record,

@@ -27,12 +27,12 @@ struct _SeedanceClient
   gpointer log_data;
 };
 
-typedef gpointer (*ParseFunc) (const gchar * data, gsize len,
-    GError ** error);
+typedef gpointer (*ParseFunc) (const gchar * data, gsize len, GError ** error);
 
-static void
-client_log (SeedanceClient * c, const gchar * format, ...)
-G_GNUC_PRINTF (2, 3);
+/* *INDENT-OFF* */
+static void client_log (SeedanceClient * c, const gchar * format, ...)
+    G_GNUC_PRINTF (2, 3);
+/* *INDENT-ON* */
 
 static void
 client_log (SeedanceClient * c, const gchar * format, ...)
@@ -172,8 +172,7 @@ call (SeedanceClient * c, const gchar * what, const gchar * method,
         g_propagate_error (error, g_steal_pointer (&err));
         return NULL;
       }
-      if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
-              SEEDANCE_HTTP_ERROR_TLS)) {
+      if (g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS)) {
         g_set_error (error, SEEDANCE_CLIENT_ERROR, SEEDANCE_CLIENT_ERROR_TLS,
             "%s: TLS failed: %s", what, err->message);
         return NULL;
@@ -323,8 +322,7 @@ seedance_client_fetch (SeedanceClient * c, const gchar * url, gsize max_size,
 
 SeedanceDownload *
 seedance_client_download_start (SeedanceClient * c, const gchar * url,
-    guint64 offset, SeedanceHttpSink sink, gpointer user_data,
-    GError ** error)
+    guint64 offset, SeedanceHttpSink sink, gpointer user_data, GError ** error)
 {
   return seedance_http_download_start (c->http, url, offset, sink, user_data,
       error);

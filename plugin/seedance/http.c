@@ -589,8 +589,7 @@ download_headers_done (gpointer data)
 
 SeedanceDownload *
 seedance_http_download_start (SeedanceHttp * http, const gchar * url,
-    guint64 offset, SeedanceHttpSink sink, gpointer user_data,
-    GError ** error)
+    guint64 offset, SeedanceHttpSink sink, gpointer user_data, GError ** error)
 {
   SeedanceDownload *d = g_new0 (SeedanceDownload, 1);
   gboolean done = FALSE;

@@ -49,8 +49,10 @@ count (const gchar * const *v)
   return v ? g_strv_length ((gchar **) v) : 0;
 }
 
-static gboolean
-invalid (GError ** error, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+/* *INDENT-OFF* */
+static gboolean invalid (GError ** error, const gchar * format, ...)
+    G_GNUC_PRINTF (2, 3);
+/* *INDENT-ON* */
 
 static gboolean
 invalid (GError ** error, const gchar * format, ...)
@@ -119,8 +121,7 @@ seedance_request_validate (const SeedanceRequestParams * p, GError ** error)
   if (p->duration == 0 && p->frames < 0)
     return invalid (error, "frames: must be more than 0, not %d", p->frames);
 
-  if (!is_set (p->resolution) || !g_strv_contains (resolutions,
-          p->resolution))
+  if (!is_set (p->resolution) || !g_strv_contains (resolutions, p->resolution))
     return invalid (error, "resolution: must be 480p, 720p or 1080p, not "
         "\"%s\"", p->resolution ? p->resolution : "");
   if (g_strcmp0 (p->model, SEEDANCE_FAST_MODEL) == 0 &&
@@ -131,8 +132,7 @@ seedance_request_validate (const SeedanceRequestParams * p, GError ** error)
     return invalid (error, "ratio: must be 16:9, 9:16 or 1:1, not \"%s\"",
         p->ratio ? p->ratio : "");
   if (p->seed < -1 || p->seed > G_MAXUINT32)
-    return invalid (error, "seed: must be -1 (random) or 0 to %u",
-        G_MAXUINT32);
+    return invalid (error, "seed: must be -1 (random) or 0 to %u", G_MAXUINT32);
   if (is_set (p->service_tier) && !g_strv_contains (service_tiers,
           p->service_tier))
     return invalid (error, "service-tier: must be \"default\" or \"flex\", "

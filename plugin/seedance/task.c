@@ -222,8 +222,7 @@ seedance_task_parse_id (const gchar * data, gsize len, GError ** error)
 }
 
 SeedanceServiceError *
-seedance_service_error_parse (guint http_status, const gchar * data,
-    gsize len)
+seedance_service_error_parse (guint http_status, const gchar * data, gsize len)
 {
   SeedanceServiceError *se = g_new0 (SeedanceServiceError, 1);
   g_autoptr (JsonParser) parser = NULL;
