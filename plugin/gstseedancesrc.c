@@ -1329,6 +1329,8 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
   g_autofree gchar *scheme = NULL;
 
   run_clear (run);
+  /* A cancel signal of an earlier run must not cut this one's wait. */
+  g_cancellable_reset (self->poll_wake);
   GST_OBJECT_LOCK (self);
   settings_copy (&run->s, &self->settings);
   g_clear_pointer (&self->task_id, g_free);
@@ -2488,6 +2490,25 @@ claim_from_cache (GstSeedanceSrc * self)
   return ret;
 }
 
+/* Under the key's lock, and only if the journal still names the task that
+ * could not be resumed: another run may have journalled a new one since,
+ * and dropping that would have this run pay a second time. */
+static void
+drop_stale_journal (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  SeedanceCacheLock *lock = seedance_cache_lock (run->cache, run->cache_key,
+      self->cancellable, NULL);
+  g_autofree gchar *current = NULL;
+
+  if (lock == NULL)
+    return;
+  current = seedance_cache_get_task_id (run->cache, run->cache_key, NULL);
+  if (g_strcmp0 (current, run->task_id) == 0)
+    seedance_cache_drop_task_id (run->cache, run->cache_key, NULL);
+  seedance_cache_unlock (lock);
+}
+
 /* Until the task has succeeded: a dry run, the cache, a create or a
  * resume, then the polling. */
 static GstFlowReturn
@@ -2531,7 +2552,7 @@ obtain_video (GstSeedanceSrc * self)
     GST_INFO_OBJECT (self, "journalled task %s cannot be resumed; creating "
         "a new one", run->task_id);
     if (run->cache)
-      seedance_cache_drop_task_id (run->cache, run->cache_key, NULL);
+      drop_stale_journal (self);
     g_clear_pointer (&run->task_id, g_free);
     run->from_journal = FALSE;
     run->origin = NULL;

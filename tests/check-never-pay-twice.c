@@ -307,6 +307,55 @@ GST_START_TEST (test_journalled_failed_task_leads_to_a_new_create)
 
 GST_END_TEST;
 
+GST_START_TEST (test_two_at_once_on_a_stale_journal_create_one_task)
+{
+  SeedanceSim *sim = test_sim_new ();
+  gchar *dir = new_dir ();
+  gchar *out1 = g_build_filename (dir, "a.mp4", NULL);
+  gchar *out2 = g_build_filename (dir, "b.mp4", NULL);
+  gchar *first_run = g_strdup_printf ("prompt=\"Stale\" resolution=480p "
+      "cache-dir=\"%s/cache\" ! fakesink", dir);
+  gchar *desc = g_strdup_printf ("seedancesrc base-url=\"%s\" api-key="
+      TEST_API_KEY " poll-interval=100 prompt=\"Stale\" resolution=480p "
+      "cache-dir=\"%s/cache\" location=\"%s\" ! fakesink "
+      "seedancesrc base-url=\"%s\" api-key=" TEST_API_KEY " poll-interval=100 "
+      "prompt=\"Stale\" resolution=480p cache-dir=\"%s/cache\" "
+      "location=\"%s\" ! fakesink", seedance_sim_get_base_url (sim), dir,
+      out1, seedance_sim_get_base_url (sim), dir, out2);
+  GstElement *pipeline;
+  GstMessage *msg;
+
+  /* A journalled task that failed. */
+  seedance_sim_set_outcome (sim, "failed", "InternalServiceError", "boom");
+  pipeline = test_pipeline_new (sim, first_run);
+  msg = test_pipeline_run (pipeline, 60, NULL);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  seedance_sim_set_outcome (sim, NULL, NULL, NULL);
+
+  /* Both find it stale; between them, one new task. */
+  pipeline = gst_parse_launch (desc, NULL);
+  msg = test_pipeline_run (pipeline, 60, NULL);
+  test_assert_eos (msg);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_CREATE), 2);
+  fail_unless (g_file_test (out1, G_FILE_TEST_EXISTS));
+  fail_unless (g_file_test (out2, G_FILE_TEST_EXISTS));
+
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (first_run);
+  remove_tree (dir);
+  g_free (dir);
+  g_free (out1);
+  g_free (out2);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
 static const guint8 png_a[] = {
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
   0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
@@ -464,6 +513,7 @@ never_pay_twice_suite (void)
   tcase_add_test (tc, test_killed_while_polling_then_rerun_resumes);
   tcase_add_test (tc, test_two_at_once_create_one_task);
   tcase_add_test (tc, test_journalled_failed_task_leads_to_a_new_create);
+  tcase_add_test (tc, test_two_at_once_on_a_stale_journal_create_one_task);
   tcase_add_test (tc, test_changed_local_media_is_a_new_key);
   tcase_add_test (tc, test_corrupt_entry_is_replaced);
   tcase_add_test (tc, test_unusable_cache_is_a_warning_and_the_clip_comes);
