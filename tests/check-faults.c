@@ -195,20 +195,15 @@ GST_START_TEST (test_create_connection_refused_is_repeated)
 {
   /* Nothing listens on that port at first: the request cannot have
    * reached a server, so it is tried again (and fails again here). */
-  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *bound;
+  guint port;
+  /* Bound but not listening: connections are refused. */
+  GSocket *sock = test_loopback_socket (FALSE, &port);
   GstElement *pipeline;
   GstMessage *msg;
   gchar *desc;
 
-  g_socket_bind (sock, addr, TRUE, NULL);
-  bound = g_socket_get_local_address (sock, NULL);
   desc = g_strdup_printf ("seedancesrc base-url=http://127.0.0.1:%u/api/v3 "
-      "api-key=" TEST_API_KEY " prompt=x retries=2 ! fakesink",
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  /* Bound but not listening: connections are refused. */
+      "api-key=" TEST_API_KEY " prompt=x retries=2 ! fakesink", port);
   pipeline = gst_parse_launch (desc, NULL);
   msg = test_pipeline_run (pipeline, 30, NULL);
   test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
@@ -217,9 +212,6 @@ GST_START_TEST (test_create_connection_refused_is_repeated)
   gst_message_unref (msg);
   gst_object_unref (pipeline);
   g_free (desc);
-  g_object_unref (bound);
-  g_object_unref (addr);
-  g_object_unref (lo);
   g_object_unref (sock);
 }
 

@@ -747,22 +747,16 @@ plain_http_peer (gpointer data)
 
 GST_START_TEST (test_tls_failure_is_a_clear_error)
 {
-  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *bound;
+  guint port;
+  GSocket *sock = test_loopback_socket (TRUE, &port);
   GstElement *pipeline;
   GstMessage *msg;
   GThread *peer;
   gchar *desc;
 
-  fail_unless (g_socket_bind (sock, addr, TRUE, NULL));
-  fail_unless (g_socket_listen (sock, NULL));
-  bound = g_socket_get_local_address (sock, NULL);
   peer = g_thread_new ("plain-http", plain_http_peer, sock);
   desc = g_strdup_printf ("seedancesrc base-url=https://127.0.0.1:%u/api/v3 "
-      "api-key=" TEST_API_KEY " prompt=x ! fakesink",
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      "api-key=" TEST_API_KEY " prompt=x ! fakesink", port);
   pipeline = gst_parse_launch (desc, NULL);
   msg = test_pipeline_run (pipeline, 30, NULL);
   test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
@@ -772,9 +766,6 @@ GST_START_TEST (test_tls_failure_is_a_clear_error)
   gst_message_unref (msg);
   gst_object_unref (pipeline);
   g_free (desc);
-  g_object_unref (bound);
-  g_object_unref (addr);
-  g_object_unref (lo);
   g_object_unref (sock);
 }
 

@@ -231,19 +231,30 @@ GST_START_TEST (test_killed_while_polling_then_rerun_resumes)
 
 GST_END_TEST;
 
+/* Two elements with the same request in one pipeline, each keeping its
+ * clip in its own file. */
+static gchar *
+two_at_once (SeedanceSim * sim, const gchar * prompt, const gchar * dir,
+    const gchar * out1, const gchar * out2)
+{
+  const gchar *url = seedance_sim_get_base_url (sim);
+
+  return g_strdup_printf ("seedancesrc base-url=\"%s\" api-key="
+      TEST_API_KEY " poll-interval=100 prompt=\"%s\" resolution=480p "
+      "cache-dir=\"%s/cache\" location=\"%s\" ! fakesink "
+      "seedancesrc base-url=\"%s\" api-key=" TEST_API_KEY " poll-interval=100 "
+      "prompt=\"%s\" resolution=480p cache-dir=\"%s/cache\" "
+      "location=\"%s\" ! fakesink", url, prompt, dir, out1, url, prompt, dir,
+      out2);
+}
+
 GST_START_TEST (test_two_at_once_create_one_task)
 {
   SeedanceSim *sim = test_sim_new ();
   gchar *dir = new_dir ();
   gchar *out1 = g_build_filename (dir, "a.mp4", NULL);
   gchar *out2 = g_build_filename (dir, "b.mp4", NULL);
-  gchar *desc = g_strdup_printf ("seedancesrc base-url=\"%s\" api-key="
-      TEST_API_KEY " poll-interval=100 prompt=\"Together\" resolution=480p "
-      "cache-dir=\"%s/cache\" location=\"%s\" ! fakesink "
-      "seedancesrc base-url=\"%s\" api-key=" TEST_API_KEY " poll-interval=100 "
-      "prompt=\"Together\" resolution=480p cache-dir=\"%s/cache\" "
-      "location=\"%s\" ! fakesink", seedance_sim_get_base_url (sim), dir,
-      out1, seedance_sim_get_base_url (sim), dir, out2);
+  gchar *desc = two_at_once (sim, "Together", dir, out1, out2);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstMessage *msg;
   gchar *a = NULL, *b = NULL;
@@ -315,13 +326,7 @@ GST_START_TEST (test_two_at_once_on_a_stale_journal_create_one_task)
   gchar *out2 = g_build_filename (dir, "b.mp4", NULL);
   gchar *first_run = g_strdup_printf ("prompt=\"Stale\" resolution=480p "
       "cache-dir=\"%s/cache\" ! fakesink", dir);
-  gchar *desc = g_strdup_printf ("seedancesrc base-url=\"%s\" api-key="
-      TEST_API_KEY " poll-interval=100 prompt=\"Stale\" resolution=480p "
-      "cache-dir=\"%s/cache\" location=\"%s\" ! fakesink "
-      "seedancesrc base-url=\"%s\" api-key=" TEST_API_KEY " poll-interval=100 "
-      "prompt=\"Stale\" resolution=480p cache-dir=\"%s/cache\" "
-      "location=\"%s\" ! fakesink", seedance_sim_get_base_url (sim), dir,
-      out1, seedance_sim_get_base_url (sim), dir, out2);
+  gchar *desc = two_at_once (sim, "Stale", dir, out1, out2);
   GstElement *pipeline;
   GstMessage *msg;
 

@@ -429,23 +429,13 @@ GST_START_TEST (test_stop_while_connecting)
   /* A loopback listener that never accepts and never answers: the
    * transfer hangs in the connect or waiting for the headers, and must
    * not hold the stop. */
-  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
-  GSocketAddress *bound;
+  guint port;
+  GSocket *sock = test_loopback_socket (TRUE, &port);
   GstElement *pipeline, *src, *sink;
   gchar *url;
   gdouble ms;
 
-  fail_unless (g_socket_bind (sock, addr, TRUE, NULL));
-  /* A backlog of zero, never accepted: later connects hang in SYN. */
-  g_socket_set_listen_backlog (sock, 0);
-  fail_unless (g_socket_listen (sock, NULL));
-  bound = g_socket_get_local_address (sock, NULL);
-  url = g_strdup_printf ("http://127.0.0.1:%u/api/v3",
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-
+  url = g_strdup_printf ("http://127.0.0.1:%u/api/v3", port);
   pipeline = gst_pipeline_new (NULL);
   src = gst_element_factory_make ("seedancesrc", NULL);
   sink = gst_element_factory_make ("fakesink", NULL);
@@ -460,9 +450,6 @@ GST_START_TEST (test_stop_while_connecting)
 
   gst_object_unref (pipeline);
   g_free (url);
-  g_object_unref (bound);
-  g_object_unref (addr);
-  g_object_unref (lo);
   g_object_unref (sock);
 }
 

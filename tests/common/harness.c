@@ -189,6 +189,25 @@ test_time_to_null (GstElement * pipeline)
   return (g_get_monotonic_time () - t0) / 1000.0;
 }
 
+GSocket *
+test_loopback_socket (gboolean listen, guint * port)
+{
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *bound;
+
+  fail_unless (g_socket_bind (sock, addr, TRUE, NULL));
+  if (listen)
+    fail_unless (g_socket_listen (sock, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  return sock;
+}
+
 gchar *
 test_write_temp_file (const gchar * name, const guint8 * data, gsize len)
 {

@@ -48,6 +48,10 @@ const GstStructure *test_find_message (GPtrArray * messages,
 /* Sets the pipeline to NULL and returns how long that took, in ms. */
 gdouble test_time_to_null (GstElement * pipeline);
 
+/* A TCP socket bound to a free loopback port, listening when `listen`;
+ * `*port` receives the port. */
+GSocket *test_loopback_socket (gboolean listen, guint * port);
+
 gchar *test_write_temp_file (const gchar * name, const guint8 * data,
     gsize len);
 
