@@ -54,7 +54,6 @@ typedef struct
   gint retry_after_s;
   gint64 range_start;           /* from Content-Range, -1 when none */
   gint64 range_total;           /* from Content-Range, -1 when none or '*' */
-  gboolean accept_ranges_none;
   CURL *easy;
 } HeaderState;
 
@@ -82,7 +81,6 @@ struct _SeedanceDownload
 
   gint64 total_size;
   guint64 body_start;
-  gchar *content_type;
   gchar *effective_url;
 };
 
@@ -135,11 +133,6 @@ seedance_http_free (SeedanceHttp * http)
   g_free (http);
 }
 
-GCancellable *
-seedance_http_get_cancellable (SeedanceHttp * http)
-{
-  return http->cancellable;
-}
 
 static gboolean
 set_cancelled_error (GError ** error)
@@ -275,7 +268,6 @@ header_cb (char *buffer, size_t size, size_t nitems, void *userdata)
     hs->retry_after_s = -1;
     hs->range_start = -1;
     hs->range_total = -1;
-    hs->accept_ranges_none = FALSE;
     return len;
   }
 
@@ -302,8 +294,6 @@ header_cb (char *buffer, size_t size, size_t nitems, void *userdata)
     hs->saw_location = TRUE;
   } else if (g_ascii_strcasecmp (line, "Retry-After") == 0) {
     hs->retry_after_s = parse_retry_after (colon);
-  } else if (g_ascii_strcasecmp (line, "Accept-Ranges") == 0) {
-    hs->accept_ranges_none = g_ascii_strcasecmp (colon, "none") == 0;
   } else if (g_ascii_strcasecmp (line, "Content-Range") == 0) {
     guint64 start, end;
     gchar total[32];
@@ -513,15 +503,13 @@ static void
 download_read_headers (SeedanceDownload * d)
 {
   curl_off_t clen = -1;
-  const char *ctype = NULL, *eff = NULL;
+  const char *eff = NULL;
 
-  if (d->content_type || d->effective_url)
+  if (d->effective_url)
     return;
 
   curl_easy_getinfo (d->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
-  curl_easy_getinfo (d->easy, CURLINFO_CONTENT_TYPE, &ctype);
   curl_easy_getinfo (d->easy, CURLINFO_EFFECTIVE_URL, &eff);
-  d->content_type = g_strdup (ctype);
   d->effective_url = g_strdup (eff);
 
   d->total_size = -1;
@@ -640,11 +628,6 @@ seedance_download_get_status (SeedanceDownload * d)
   return d->hs.status;
 }
 
-guint64
-seedance_download_get_body_start (SeedanceDownload * d)
-{
-  return d->body_start;
-}
 
 gint64
 seedance_download_get_total_size (SeedanceDownload * d)
@@ -652,17 +635,7 @@ seedance_download_get_total_size (SeedanceDownload * d)
   return d->total_size;
 }
 
-gboolean
-seedance_download_accepts_ranges (SeedanceDownload * d)
-{
-  return !d->hs.accept_ranges_none;
-}
 
-const gchar *
-seedance_download_get_content_type (SeedanceDownload * d)
-{
-  return d->content_type;
-}
 
 const gchar *
 seedance_download_get_effective_url (SeedanceDownload * d)
@@ -728,7 +701,6 @@ seedance_download_free (SeedanceDownload * d)
   curl_easy_cleanup (d->easy);
   curl_slist_free_all (d->headers);
   g_byte_array_unref (d->error_body);
-  g_free (d->content_type);
   g_free (d->effective_url);
   g_free (d);
 }

@@ -46,7 +46,6 @@ typedef struct _SeedanceHttp SeedanceHttp;
 SeedanceHttp *seedance_http_new (const SeedanceHttpConfig * config,
     GCancellable * cancellable);
 void seedance_http_free (SeedanceHttp * http);
-GCancellable *seedance_http_get_cancellable (SeedanceHttp * http);
 
 /* Sleep `ms`, or less when cancelled (then FALSE with G_IO_ERROR_CANCELLED). */
 gboolean seedance_http_wait (SeedanceHttp * http, guint ms, GError ** error);
@@ -92,14 +91,9 @@ SeedanceDownload *seedance_http_download_start (SeedanceHttp * http,
     gpointer user_data, GError ** error);
 
 guint seedance_download_get_status (SeedanceDownload * download);
-/* Where the body starts in the file: `offset` for a 206, 0 for a 200 (a
- * server that ignored the Range). */
-guint64 seedance_download_get_body_start (SeedanceDownload * download);
 /* The size of the whole file, from Content-Range or Content-Length of a
  * 2xx answer; -1 when unknown. */
 gint64 seedance_download_get_total_size (SeedanceDownload * download);
-gboolean seedance_download_accepts_ranges (SeedanceDownload * download);
-const gchar *seedance_download_get_content_type (SeedanceDownload * download);
 const gchar *seedance_download_get_effective_url (SeedanceDownload * download);
 
 /* Run the transfer until the sink asked for a pause, some data came and no

@@ -243,18 +243,6 @@ seedance_service_error_parse (guint http_status, const gchar * data, gsize len)
   return se;
 }
 
-SeedanceServiceError *
-seedance_service_error_copy (const SeedanceServiceError * err)
-{
-  SeedanceServiceError *copy = g_new0 (SeedanceServiceError, 1);
-
-  copy->http_status = err->http_status;
-  copy->code = g_strdup (err->code);
-  copy->message = g_strdup (err->message);
-  copy->param = g_strdup (err->param);
-  copy->type = g_strdup (err->type);
-  return copy;
-}
 
 void
 seedance_service_error_free (SeedanceServiceError * err)

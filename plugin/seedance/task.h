@@ -80,8 +80,6 @@ typedef struct
 
 SeedanceServiceError *seedance_service_error_parse (guint http_status,
     const gchar * data, gsize len);
-SeedanceServiceError *seedance_service_error_copy (const SeedanceServiceError *
-    err);
 void seedance_service_error_free (SeedanceServiceError * err);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeedanceServiceError,
     seedance_service_error_free);
