@@ -320,10 +320,10 @@ seedance_client_fetch (SeedanceClient * c, const gchar * url, gsize max_size,
       max_size, parse_bytes, NULL, error);
 }
 
-SeedanceDownload *
+SeedanceHttpStream *
 seedance_client_download_start (SeedanceClient * c, const gchar * url,
     guint64 offset, SeedanceHttpSink sink, gpointer user_data, GError ** error)
 {
-  return seedance_http_download_start (c->http, url, offset, sink, user_data,
+  return seedance_http_stream_start (c->http, url, offset, sink, user_data,
       error);
 }

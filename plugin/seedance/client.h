@@ -68,7 +68,7 @@ GBytes *seedance_client_fetch (SeedanceClient * client, const gchar * url,
     gsize max_size, GError ** error);
 
 /* A download of a generated file (no key is ever sent with it). */
-SeedanceDownload *seedance_client_download_start (SeedanceClient * client,
+SeedanceHttpStream *seedance_client_download_start (SeedanceClient * client,
     const gchar * url, guint64 offset, SeedanceHttpSink sink,
     gpointer user_data, GError ** error);
 

@@ -57,7 +57,7 @@ typedef struct
   CURL *easy;
 } HeaderState;
 
-struct _SeedanceDownload
+struct _SeedanceHttpStream
 {
   SeedanceHttp *http;
   CURL *easy;
@@ -500,7 +500,7 @@ out:
 /* --- downloads --- */
 
 static void
-download_read_headers (SeedanceDownload * d)
+download_read_headers (SeedanceHttpStream * d)
 {
   curl_off_t clen = -1;
   const char *eff = NULL;
@@ -529,7 +529,7 @@ download_read_headers (SeedanceDownload * d)
 static size_t
 download_write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-  SeedanceDownload *d = userdata;
+  SeedanceHttpStream *d = userdata;
   size_t len = size * nmemb, skipped = 0;
 
   if (d->hs.status < 200 || d->hs.status >= 300) {
@@ -570,16 +570,16 @@ download_write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
 static gboolean
 download_headers_done (gpointer data)
 {
-  SeedanceDownload *d = data;
+  SeedanceHttpStream *d = data;
 
   return d->hs.headers_done;
 }
 
-SeedanceDownload *
-seedance_http_download_start (SeedanceHttp * http, const gchar * url,
+SeedanceHttpStream *
+seedance_http_stream_start (SeedanceHttp * http, const gchar * url,
     guint64 offset, SeedanceHttpSink sink, gpointer user_data, GError ** error)
 {
-  SeedanceDownload *d = g_new0 (SeedanceDownload, 1);
+  SeedanceHttpStream *d = g_new0 (SeedanceHttpStream, 1);
   gboolean done = FALSE;
 
   d->http = http;
@@ -618,19 +618,19 @@ seedance_http_download_start (SeedanceHttp * http, const gchar * url,
   return d;
 
 failed:
-  seedance_download_free (d);
+  seedance_http_stream_free (d);
   return NULL;
 }
 
 guint
-seedance_download_get_status (SeedanceDownload * d)
+seedance_http_stream_get_status (SeedanceHttpStream * d)
 {
   return d->hs.status;
 }
 
 
 gint64
-seedance_download_get_total_size (SeedanceDownload * d)
+seedance_http_stream_get_total_size (SeedanceHttpStream * d)
 {
   return d->total_size;
 }
@@ -638,7 +638,7 @@ seedance_download_get_total_size (SeedanceDownload * d)
 
 
 const gchar *
-seedance_download_get_effective_url (SeedanceDownload * d)
+seedance_http_stream_get_effective_url (SeedanceHttpStream * d)
 {
   return d->effective_url;
 }
@@ -646,13 +646,14 @@ seedance_download_get_effective_url (SeedanceDownload * d)
 static gboolean
 download_pump_stop (gpointer data)
 {
-  SeedanceDownload *d = data;
+  SeedanceHttpStream *d = data;
 
   return d->paused || d->got_data;
 }
 
 gboolean
-seedance_download_pump (SeedanceDownload * d, gboolean * eof, GError ** error)
+seedance_http_stream_pump (SeedanceHttpStream * d, gboolean * eof,
+    GError ** error)
 {
   gboolean done = FALSE;
 
@@ -693,7 +694,7 @@ finished:
 }
 
 void
-seedance_download_free (SeedanceDownload * d)
+seedance_http_stream_free (SeedanceHttpStream * d)
 {
   if (d == NULL)
     return;

@@ -80,28 +80,29 @@ gboolean seedance_http_call (SeedanceHttp * http, const gchar * method,
 typedef gboolean (*SeedanceHttpSink) (const guint8 * data, gsize len,
     gpointer user_data);
 
-typedef struct _SeedanceDownload SeedanceDownload;
+typedef struct _SeedanceHttpStream SeedanceHttpStream;
 
 /* GET `url` from byte `offset` (a Range request when offset > 0), without
  * any Authorization, and return once the final answer's headers are in.
  * The caller checks the status; the sink is only ever given the body of a
  * 2xx answer. */
-SeedanceDownload *seedance_http_download_start (SeedanceHttp * http,
+SeedanceHttpStream *seedance_http_stream_start (SeedanceHttp * http,
     const gchar * url, guint64 offset, SeedanceHttpSink sink,
     gpointer user_data, GError ** error);
 
-guint seedance_download_get_status (SeedanceDownload * download);
+guint seedance_http_stream_get_status (SeedanceHttpStream * stream);
 /* The size of the whole file, from Content-Range or Content-Length of a
  * 2xx answer; -1 when unknown. */
-gint64 seedance_download_get_total_size (SeedanceDownload * download);
-const gchar *seedance_download_get_effective_url (SeedanceDownload * download);
+gint64 seedance_http_stream_get_total_size (SeedanceHttpStream * stream);
+const gchar *seedance_http_stream_get_effective_url (SeedanceHttpStream *
+    stream);
 
 /* Run the transfer until the sink asked for a pause, some data came and no
  * more is ready right now, the body ended (`*eof` TRUE), or an error.  */
-gboolean seedance_download_pump (SeedanceDownload * download, gboolean * eof,
-    GError ** error);
+gboolean seedance_http_stream_pump (SeedanceHttpStream * stream,
+    gboolean * eof, GError ** error);
 
 /* Abort if still running; safe at any point. */
-void seedance_download_free (SeedanceDownload * download);
+void seedance_http_stream_free (SeedanceHttpStream * stream);
 
 G_END_DECLS
