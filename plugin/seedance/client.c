@@ -173,8 +173,22 @@ call (SeedanceClient * c, const gchar * what, const gchar * method,
         return NULL;
       }
       if (g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS)) {
+        /* The message says "TLS failed with HOST: reason". */
         g_set_error (error, SEEDANCE_CLIENT_ERROR, SEEDANCE_CLIENT_ERROR_TLS,
-            "%s: TLS failed: %s", what, err->message);
+            "%s: %s", what, err->message);
+        return NULL;
+      }
+      if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
+              SEEDANCE_HTTP_ERROR_PROXY_AUTH) ||
+          g_error_matches (err, SEEDANCE_HTTP_ERROR,
+              SEEDANCE_HTTP_ERROR_PROXY_REFUSED)) {
+        /* Stopped at the proxy, which would stop it again: nothing
+         * reached the service, so a create is known not to exist. */
+        g_set_error (error, SEEDANCE_CLIENT_ERROR,
+            err->code == SEEDANCE_HTTP_ERROR_PROXY_AUTH ?
+            SEEDANCE_CLIENT_ERROR_PROXY_AUTH :
+            SEEDANCE_CLIENT_ERROR_PROXY_REFUSED, "%s: %s%s", what,
+            err->message, idempotent ? "" : "; no task was created");
         return NULL;
       }
       if (!idempotent && !g_error_matches (err, SEEDANCE_HTTP_ERROR,

@@ -6,6 +6,7 @@
  * 5xx, 429 and unreadable answers with exponential backoff and jitter,
  * honouring Retry-After.  A create is not idempotent: it is repeated only
  * when it cannot have reached the server (no connection) or on a 429;
+ * a proxy that refused it is an error that says no task was created;
  * any other failure says the task may or may not exist.
  */
 #pragma once
@@ -29,6 +30,8 @@ typedef enum
   SEEDANCE_CLIENT_ERROR_TLS,            /* certificate or handshake */
   SEEDANCE_CLIENT_ERROR_BAD_ANSWER,     /* a 2xx we cannot read */
   SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN, /* the create may have gone through */
+  SEEDANCE_CLIENT_ERROR_PROXY_AUTH,     /* the proxy wants credentials (407) */
+  SEEDANCE_CLIENT_ERROR_PROXY_REFUSED,  /* the proxy refused the tunnel */
 } SeedanceClientError;
 
 /* Where the client reports what it does (never the key). */
