@@ -128,14 +128,14 @@ error_for_status (guint status)
   }
 }
 
-static guint
-backoff_delay (SeedanceClient * c, guint attempt, gint retry_after_s)
+guint
+seedance_backoff_ms (guint base_ms, guint attempt, gint retry_after_s)
 {
   guint64 ms;
 
   if (retry_after_s >= 0)
     return (guint) MIN (retry_after_s, MAX_RETRY_AFTER_S) * 1000;
-  ms = (guint64) c->backoff_ms << MIN (attempt, 16);
+  ms = (guint64) base_ms << MIN (attempt, 16);
   ms = MIN (ms, MAX_BACKOFF_MS);
   /* Jitter, so that many elements that failed together do not come back
    * together: 75 % to 125 % of the delay. */
@@ -262,7 +262,7 @@ call (SeedanceClient * c, const gchar * what, const gchar * method,
   retry:
     if (attempt >= c->retries)
       break;
-    delay = backoff_delay (c, attempt, retry_after_s);
+    delay = seedance_backoff_ms (c->backoff_ms, attempt, retry_after_s);
     client_log (c, "%s: %s; trying again in %u ms (%u of %u)", what, last,
         delay, attempt + 1, c->retries);
     if (!seedance_http_wait (c->http, delay, error))

@@ -54,6 +54,11 @@ SeedanceClient *seedance_client_new (const SeedanceClientConfig * config,
     SeedanceHttp * http);
 void seedance_client_free (SeedanceClient * client);
 
+/* The retry delay every caller shares: `base_ms` doubled per attempt,
+ * capped at 30 s, with jitter (75 % to 125 %); a Retry-After (>= 0) wins,
+ * clamped to 600 s. */
+guint seedance_backoff_ms (guint base_ms, guint attempt, gint retry_after_s);
+
 /* The endpoint a create goes to (for dry runs and messages). */
 gchar *seedance_client_get_create_url (SeedanceClient * client);
 
