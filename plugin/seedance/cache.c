@@ -1221,6 +1221,11 @@ seedance_cache_claim_store (SeedanceCacheClaim * claim, SeedanceSpool * spool,
         claim->clip_target);
     return FALSE;
   }
+  if (seedance_spool_is_committed (spool)) {
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
+        "the spool for %s was committed already", claim->clip_target);
+    return FALSE;
+  }
   size = seedance_spool_get_size (spool);
   if (claim->max_size > 0 && size > claim->max_size) {
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_TOO_LARGE,
@@ -1237,11 +1242,11 @@ seedance_cache_claim_store (SeedanceCacheClaim * claim, SeedanceSpool * spool,
    * that passes for whole. */
   if (!write_atomically (claim->record_path, record, error))
     return FALSE;
-  if (!seedance_spool_is_committed (spool) &&
-      !seedance_spool_commit (spool, &err)) {
+  if (!seedance_spool_commit (spool, &err)) {
     remove_file (claim->record_path, NULL);
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
-        "cannot store the clip in %s: %s", claim->dir, err->message);
+        "cannot store the clip in %s: %s", claim->dir,
+        err ? err->message : "the spool failed");
     return FALSE;
   }
   sync_dir (claim->dir);

@@ -151,7 +151,7 @@ SeedanceSpool *seedance_cache_claim_new_spool (SeedanceCacheClaim * claim,
  * instead of paying twice; the spool is then left uncommitted and readable.
  * Other failures: SEEDANCE_CACHE_ERROR_UNUSABLE (nothing stored, the journal
  * kept), SEEDANCE_CACHE_ERROR_FAILED (a claim that is not JOURNALLED or
- * MISS, or a spool with another target). */
+ * MISS, a spool with another target or committed already). */
 gboolean seedance_cache_claim_store (SeedanceCacheClaim * claim,
     SeedanceSpool * spool, const gchar * task_json, GError ** error);
 
