@@ -6,6 +6,12 @@
  * hosts apart, tasks that walk queued -> running -> succeeded, real MP4s
  * rendered with GStreamer, a log of every request, and faults on demand.
  *
+ * At fleet scale: a rate limit per API key (429 with Retry-After), a cap on
+ * queued tasks (429 QuotaExceeded), a strict list endpoint or none at all
+ * (a gateway without it), tasks that finish on the wall clock whether or
+ * not anyone polls, one shared video file served for every task without
+ * rendering, and counts of answers by status.
+ *
  * All functions are thread-safe: the server runs in its own thread and
  * GMainContext, tests call these from theirs.
  */
@@ -107,9 +113,11 @@ SeedanceSim *seedance_sim_new (void);
 /* The key that `Authorization: Bearer KEY` must carry (default "sim-key"). */
 void seedance_sim_set_api_key (SeedanceSim * sim, const gchar * key);
 
-/* How long a task stays queued, then running (defaults 100 ms and 300 ms).
- * A task leaves running only when its video is rendered, whichever is
- * later. */
+/* How long a task stays queued, then running (defaults 100 ms and 300 ms),
+ * in wall-clock time from its creation: a task moves on by itself, whether
+ * or not it is queried.  A task leaves running only when its video is
+ * rendered, whichever is later (never later with seedance_sim_set_video_file
+ * and no return_last_frame). */
 void seedance_sim_set_schedule (SeedanceSim * sim, guint queued_ms,
     guint running_ms);
 
@@ -128,8 +136,42 @@ void seedance_sim_set_render (SeedanceSim * sim, guint video_kbps,
 
 /* Serve this existing file as the video of every task that follows, instead
  * of rendering one (the benchmark's 400 MB files).  NULL to go back to
- * rendering. */
+ * rendering.  Nothing is rendered per task then: the file is served as it
+ * is (mapped, never copied), and a last frame asked for (return_last_frame)
+ * is one picture per resolution and ratio, without the prompt, rendered
+ * once and shared. */
 void seedance_sim_set_video_file (SeedanceSim * sim, const gchar * path);
+
+/* At most `calls_per_minute` API calls (create, query, delete, list; not
+ * the file host) per API key in any sliding 60 s window; 0 = no limit (the
+ * default).  The call past the limit is answered 429 with an Ark error body
+ * (code "RateLimitExceeded.EndpointRPM") and `Retry-After`: the whole
+ * seconds until the oldest call in the window leaves it, at least 1.  A
+ * call answered 429 does not count in the window, nor does one refused
+ * with 401 or answered by a fault that replaces the answer (STATUS, HTML,
+ * MALFORMED, WRONG_TYPES, REDIRECT, STALL); calls made while there is no
+ * limit are not counted.  The request log records the 429s. */
+void seedance_sim_set_rate_limit (SeedanceSim * sim, guint calls_per_minute);
+
+/* A create while `n` tasks are queued is answered 429 with code
+ * "QuotaExceeded" and creates no task; 0 = no limit (the default).  Checked
+ * after the key and the rate limit, before the body is validated.
+ * seedance_sim_create_task () is not held to it (it fills the queue). */
+void seedance_sim_set_max_queued (SeedanceSim * sim, guint n);
+
+/* The list endpoint takes page_num and page_size (whole numbers 1 to 500,
+ * defaults 1 and 10), filter.status (a task status), filter.task_ids (one
+ * id; repeat the parameter for several), filter.model (the name sent or the
+ * upstream one) and filter.service_tier; a value out of those is answered
+ * 400 InvalidParameter with the parameter's name in error.param.  It
+ * answers {"total": N, "items": [...]}, newest first, each item the task
+ * object exactly as a query of it answers.
+ *
+ * 0 (the default): the list endpoint works.  404, 405 or 400: every list
+ * request is answered with that status and an Ark error body, before the
+ * key is checked and without counting in the rate limit, as a gateway
+ * without the endpoint does (405 carries "Allow: POST"). */
+void seedance_sim_set_list_status (SeedanceSim * sim, guint status);
 
 /* Add a fault for requests to `endpoint`: it applies to the next `times`
  * matching requests (0 = every one, until cleared).  Faults are consumed in
@@ -160,11 +202,22 @@ void seedance_sim_free (SeedanceSim * sim);
 GPtrArray *seedance_sim_get_requests (SeedanceSim * sim);       /* of SeedanceSimRequest*, a copy; g_ptr_array_unref */
 guint seedance_sim_count_requests (SeedanceSim * sim,
     SeedanceSimEndpoint endpoint);
+/* How many logged requests to `endpoint` (or SEEDANCE_SIM_ANY_ENDPOINT)
+ * were answered with `status`.  A stalled request is logged with status 0
+ * (no answer). */
+guint seedance_sim_count_status (SeedanceSim * sim,
+    SeedanceSimEndpoint endpoint, guint status);
 void seedance_sim_clear_log (SeedanceSim * sim);
 
 /* The status of a task as the simulator holds it now, NULL if unknown
  * (deleted or never created).  g_free. */
 gchar *seedance_sim_get_task_status (SeedanceSim * sim, const gchar * task_id);
+
+/* g_get_monotonic_time () when the task became succeeded, 0 if it has not
+ * (yet) or is unknown: the start of the latency from success to the first
+ * byte downloaded. */
+gint64 seedance_sim_get_task_succeeded_us (SeedanceSim * sim,
+    const gchar * task_id);
 
 /* The bytes of a task's video file (NULL before it is rendered), to compare
  * the output with.  g_bytes_unref. */

@@ -15,6 +15,8 @@
 
 #define API_TASKS "/api/v3/contents/generations/tasks"
 #define OVERSIZED_BYTES (1536 * 1024)
+/* libsoup 3.2 has no name for it */
+#define STATUS_TOO_MANY_REQUESTS 429
 
 /* ---- request log ----------------------------------------------------- */
 
@@ -588,33 +590,104 @@ done:
 }
 
 static void
+set_retry_after (SoupMessageHeaders * hdrs, guint seconds)
+{
+  gchar *s = g_strdup_printf ("%u", seconds);
+
+  soup_message_headers_replace (hdrs, "Retry-After", s);
+  g_free (s);
+}
+
+/* The answer of a gateway that has no list endpoint. */
+static void
+no_list (Response * r, SoupMessageHeaders * hdrs, guint status)
+{
+  const gchar *code, *text;
+
+  switch (status) {
+    case SOUP_STATUS_NOT_FOUND:
+      code = "NotFound";
+      text = "The requested resource was not found";
+      break;
+    case SOUP_STATUS_METHOD_NOT_ALLOWED:
+      code = "MethodNotAllowed";
+      text = "The method GET is not allowed for this resource";
+      soup_message_headers_replace (hdrs, "Allow", "POST");
+      break;
+    default:
+      code = "InvalidParameter";
+      text = "The request is not supported";
+      break;
+  }
+  respond_json (r, status, sim_error_json (code, text, NULL,
+          error_type (status)));
+}
+
+static void
 handle_api (SeedanceSim * sim, SoupServerMessage * msg,
     SeedanceSimRequest * req, const gchar * id, SimFault * fault,
     Response * r)
 {
+  SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
   gboolean authorized;
   SimTask *task;
   JsonNode *node = NULL;
-  guint status = SOUP_STATUS_OK;
+  guint status = SOUP_STATUS_OK, list_status, retry_after_s = 0;
+  const gchar *key = NULL;
 
   g_mutex_lock (&sim->lock);
+  list_status = sim->list_status;
   authorized = req->authorization != NULL &&
       g_str_has_prefix (req->authorization, "Bearer ") &&
       g_strcmp0 (req->authorization + strlen ("Bearer "), sim->api_key) == 0;
   g_mutex_unlock (&sim->lock);
+  if (req->endpoint == SEEDANCE_SIM_LIST && list_status != 0) {
+    /* a gateway that does not route the list, whatever the key */
+    no_list (r, hdrs, list_status);
+    return;
+  }
   if (!authorized) {
     respond_json (r, SOUP_STATUS_UNAUTHORIZED,
         sim_error_json ("AuthenticationError", "The API key in the request "
             "is missing or invalid", NULL, "Unauthorized"));
     return;
   }
+  key = req->authorization + strlen ("Bearer ");
 
   g_mutex_lock (&sim->lock);
+  if (!sim_rate_limit_take (sim->rate, key, sim->rate_limit,
+          g_get_monotonic_time (), &retry_after_s)) {
+    gchar *text = g_strdup_printf ("The request rate limit of %u requests "
+        "per minute for this API key has been exceeded. Please retry after "
+        "%u s.", sim->rate_limit, retry_after_s);
+
+    g_mutex_unlock (&sim->lock);
+    respond_json (r, STATUS_TOO_MANY_REQUESTS,
+        sim_error_json ("RateLimitExceeded.EndpointRPM", text, NULL,
+            error_type (STATUS_TOO_MANY_REQUESTS)));
+    set_retry_after (hdrs, retry_after_s);
+    g_free (text);
+    return;
+  }
   switch (req->endpoint) {
     case SEEDANCE_SIM_CREATE:{
       SimValidationError verr;
-      gchar *new_id = sim_tasks_create_locked (sim, req->body,
-          strlen (req->body), &verr);
+      guint queued = sim_tasks_count_queued_locked (sim);
+      gchar *new_id;
+
+      if (sim->max_queued > 0 && queued >= sim->max_queued) {
+        gchar *text = g_strdup_printf ("Too many queued tasks: %u tasks are "
+            "queued, the limit is %u. Please retry later.", queued,
+            sim->max_queued);
+
+        status = STATUS_TOO_MANY_REQUESTS;
+        node = sim_error_json ("QuotaExceeded", text, NULL,
+            error_type (status));
+        g_free (text);
+        break;
+      }
+      new_id = sim_tasks_create_locked (sim, req->body, strlen (req->body),
+          &verr);
 
       if (new_id) {
         JsonBuilder *b = json_builder_new ();
@@ -649,9 +722,18 @@ handle_api (SeedanceSim * sim, SoupServerMessage * msg,
     case SEEDANCE_SIM_DELETE:
       status = sim_tasks_delete_locked (sim, id, &node);
       break;
-    case SEEDANCE_SIM_LIST:
-      node = sim_tasks_list_locked (sim, req->query);
+    case SEEDANCE_SIM_LIST:{
+      SimValidationError verr;
+
+      node = sim_tasks_list_locked (sim, req->query, &verr);
+      if (node == NULL) {
+        status = SOUP_STATUS_BAD_REQUEST;
+        node = sim_error_json (verr.code, verr.message, verr.param,
+            "BadRequest");
+        sim_validation_error_clear (&verr);
+      }
       break;
+    }
     default:
       status = SOUP_STATUS_NOT_FOUND;
       node = sim_error_json ("NotFound", "no such endpoint", NULL,
@@ -715,12 +797,8 @@ fault_response (SeedanceSim * sim, SoupServerMessage * msg,
     case SEEDANCE_SIM_FAULT_STATUS:
       respond_json (r, f->status ? f->status : 500, sim_error_json (f->code,
               f->message, NULL, error_type (f->status ? f->status : 500)));
-      if (f->retry_after_s > 0) {
-        gchar *s = g_strdup_printf ("%u", f->retry_after_s);
-
-        soup_message_headers_replace (hdrs, "Retry-After", s);
-        g_free (s);
-      }
+      if (f->retry_after_s > 0)
+        set_retry_after (hdrs, f->retry_after_s);
       break;
     case SEEDANCE_SIM_FAULT_HTML:
       respond_text (r, SOUP_STATUS_BAD_GATEWAY, "text/html",
@@ -984,6 +1062,7 @@ seedance_sim_new (void)
       g_random_int (), g_random_int (), g_random_int ());
   sim->context = g_main_context_new ();
   sim->loop = g_main_loop_new (sim->context, FALSE);
+  sim->rate = sim_rate_limit_new ();
   sim->render = sim_render_new (&error);
   if (sim->render == NULL)
     g_error ("seedance-sim: cannot create the render directory: %s",
@@ -1041,6 +1120,32 @@ seedance_sim_set_video_file (SeedanceSim * sim, const gchar * path)
   g_mutex_lock (&sim->lock);
   g_free (sim->video_file);
   sim->video_file = g_strdup (path);
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_rate_limit (SeedanceSim * sim, guint calls_per_minute)
+{
+  g_mutex_lock (&sim->lock);
+  sim->rate_limit = calls_per_minute;
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_max_queued (SeedanceSim * sim, guint n)
+{
+  g_mutex_lock (&sim->lock);
+  sim->max_queued = n;
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_list_status (SeedanceSim * sim, guint status)
+{
+  g_return_if_fail (status == 0 || (status >= 400 && status < 600));
+
+  g_mutex_lock (&sim->lock);
+  sim->list_status = status;
   g_mutex_unlock (&sim->lock);
 }
 
@@ -1149,6 +1254,7 @@ seedance_sim_free (SeedanceSim * sim)
 
   g_hash_table_unref (sim->held);
   g_hash_table_unref (sim->tasks);
+  sim_rate_limit_free (sim->rate);
   g_ptr_array_unref (sim->log);
   g_list_free_full (sim->faults, fault_free);
   g_free (sim->api_key);
@@ -1196,6 +1302,24 @@ seedance_sim_count_requests (SeedanceSim * sim, SeedanceSimEndpoint endpoint)
   return n;
 }
 
+guint
+seedance_sim_count_status (SeedanceSim * sim, SeedanceSimEndpoint endpoint,
+    guint status)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&sim->lock);
+  for (i = 0; i < sim->log->len; i++) {
+    SeedanceSimRequest *r = sim->log->pdata[i];
+
+    if ((endpoint == SEEDANCE_SIM_ANY_ENDPOINT || r->endpoint == endpoint) &&
+        r->status == status)
+      n++;
+  }
+  g_mutex_unlock (&sim->lock);
+  return n;
+}
+
 void
 seedance_sim_clear_log (SeedanceSim * sim)
 {
@@ -1216,6 +1340,20 @@ seedance_sim_get_task_status (SeedanceSim * sim, const gchar * task_id)
     status = g_strdup (sim_task_status_name (task->status));
   g_mutex_unlock (&sim->lock);
   return status;
+}
+
+gint64
+seedance_sim_get_task_succeeded_us (SeedanceSim * sim, const gchar * task_id)
+{
+  SimTask *task;
+  gint64 us = 0;
+
+  g_mutex_lock (&sim->lock);
+  task = g_hash_table_lookup (sim->tasks, task_id);
+  if (task)
+    us = task->succeeded_us;
+  g_mutex_unlock (&sim->lock);
+  return us;
 }
 
 GBytes *

@@ -16,6 +16,7 @@
 #include "seedance-sim.h"
 #include "sim-validate.h"
 #include "sim-render.h"
+#include "sim-ratelimit.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,7 @@ typedef struct
   gchar *outcome_code;
   gchar *outcome_message;
   /* progress */
+  gint64 succeeded_us;           /* monotonic, 0 until succeeded */
   gboolean running_elapsed;
   gboolean rendered;
   gboolean render_failed;
@@ -81,6 +83,9 @@ struct _SeedanceSim
   gboolean noise, faststart;
   gchar *video_file;
   GList *faults;                /* SimFault*, FIFO */
+  guint rate_limit;             /* calls per minute per key, 0 = none */
+  guint max_queued;             /* 0 = no limit */
+  guint list_status;            /* 0 = the list works */
 
   /* state */
   GPtrArray *log;               /* SeedanceSimRequest* */
@@ -88,6 +93,7 @@ struct _SeedanceSim
   guint task_serial;
   gchar *secret;
   SimRender *render;            /* own lock; set once in new () */
+  SimRateLimit *rate;
 
   /* the server thread; set before start returns, read-only after */
   GMainContext *context;
@@ -113,7 +119,10 @@ JsonNode *sim_task_to_json_locked (SeedanceSim * sim, SimTask * task,
     gboolean no_video_url);
 guint sim_tasks_delete_locked (SeedanceSim * sim, const gchar * id,
     JsonNode ** answer);
-JsonNode *sim_tasks_list_locked (SeedanceSim * sim, const gchar * query);
+/* The list answer, or NULL with *error set (400 InvalidParameter). */
+JsonNode *sim_tasks_list_locked (SeedanceSim * sim, const gchar * query,
+    SimValidationError * error);
+guint sim_tasks_count_queued_locked (SeedanceSim * sim);
 gchar *sim_task_signature_locked (SeedanceSim * sim, SimTask * task,
     const gchar * kind, gint64 expires);
 void sim_task_free (gpointer data);

@@ -3,6 +3,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "seedance-sim.h"
@@ -1135,6 +1136,349 @@ GST_START_TEST (test_free_with_stall)
 
 GST_END_TEST;
 
+/* ---- fleet scale ----------------------------------------------------- */
+
+static const gchar *
+error_code (GBytes * body)
+{
+  static gchar code[128];
+  JsonNode *root = parse (body);
+  JsonObject *err = json_object_get_object_member (json_node_get_object
+      (root), "error");
+
+  fail_unless (err != NULL);
+  g_strlcpy (code, json_object_get_string_member_with_default (err, "code",
+          ""), sizeof (code));
+  json_node_unref (root);
+  return code;
+}
+
+static guint
+get_status (const gchar * url, const gchar * auth)
+{
+  Reply r = http ("GET", url, auth, NULL, NULL);
+  guint status = r.status;
+
+  reply_clear (&r);
+  return status;
+}
+
+GST_START_TEST (test_rate_limit)
+{
+  SeedanceSim *sim = sim_start (0, 0);
+  gchar *list = api_url (sim, "");
+  gchar *unknown = api_url (sim, "/cgt-20260101000000-abcde");
+  gchar *id, *vurl;
+  const gchar *retry;
+  guint i;
+  Reply r;
+
+  seedance_sim_set_rate_limit (sim, 3);
+  /* a refused key and the file host do not count */
+  fail_unless_equals_int (get_status (list, "Bearer nope"), 401);
+  id = create (sim, BODY_480P (""));
+  wait_status (sim, id, "succeeded");
+  vurl = video_url (sim, id);
+  for (i = 0; i < 5; i++)
+    fail_unless_equals_int (get_status (vurl, NULL), 200);
+  /* create, query: two calls; a 404 is a call too */
+  fail_unless_equals_int (get_status (unknown, AUTH), 404);
+
+  r = http ("GET", list, AUTH, NULL, NULL);
+  fail_unless_equals_int (r.status, 429);
+  fail_unless_equals_string (error_code (r.body),
+      "RateLimitExceeded.EndpointRPM");
+  retry = soup_message_headers_get_one (r.headers, "Retry-After");
+  fail_unless (retry != NULL);
+  /* the oldest call was made a moment ago: it leaves in about 60 s */
+  fail_unless (atoi (retry) >= 50 && atoi (retry) <= 60, "%s", retry);
+  reply_clear (&r);
+  fail_unless_equals_int (get_status (list, AUTH), 429);
+
+  /* the two 429s did not count: with room for 5, two more pass */
+  seedance_sim_set_rate_limit (sim, 5);
+  fail_unless_equals_int (get_status (list, AUTH), 200);
+  fail_unless_equals_int (get_status (unknown, AUTH), 404);
+  fail_unless_equals_int (get_status (list, AUTH), 429);
+
+  /* another key has a window of its own */
+  seedance_sim_set_api_key (sim, "other");
+  fail_unless_equals_int (get_status (list, "Bearer other"), 200);
+
+  fail_unless_equals_int (seedance_sim_count_status (sim,
+          SEEDANCE_SIM_ANY_ENDPOINT, 429), 3);
+  fail_unless_equals_int (seedance_sim_count_status (sim, SEEDANCE_SIM_LIST,
+          429), 3);
+  fail_unless_equals_int (seedance_sim_count_status (sim, SEEDANCE_SIM_QUERY,
+          404), 2);
+  fail_unless_equals_int (seedance_sim_count_status (sim, SEEDANCE_SIM_VIDEO,
+          200), 5);
+  fail_unless_equals_int (seedance_sim_count_status (sim, SEEDANCE_SIM_LIST,
+          401), 1);
+
+  /* no limit */
+  seedance_sim_set_rate_limit (sim, 0);
+  fail_unless_equals_int (get_status (list, "Bearer other"), 200);
+
+  g_free (vurl);
+  g_free (id);
+  g_free (unknown);
+  g_free (list);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+static gint64
+list_total (SeedanceSim * sim, const gchar * query_string)
+{
+  gchar *url = api_url (sim, query_string);
+  Reply r = http ("GET", url, AUTH, NULL, NULL);
+  JsonNode *root;
+  gint64 total;
+
+  fail_unless_equals_int (r.status, 200);
+  root = parse (r.body);
+  total = json_object_get_int_member (json_node_get_object (root), "total");
+  json_node_unref (root);
+  reply_clear (&r);
+  g_free (url);
+  return total;
+}
+
+GST_START_TEST (test_max_queued)
+{
+  SeedanceSim *sim = sim_start (60000, 0);
+  gchar *url = api_url (sim, "");
+  gchar *a, *b, *c;
+  GError *error = NULL;
+  Reply r;
+
+  seedance_sim_set_max_queued (sim, 2);
+  a = create (sim, BODY_480P (""));
+  b = create (sim, BODY_480P (""));
+  r = http ("POST", url, AUTH, BODY_480P (""), NULL);
+  fail_unless_equals_int (r.status, 429);
+  fail_unless_equals_string (error_code (r.body), "QuotaExceeded");
+  reply_clear (&r);
+  fail_unless_equals_int (list_total (sim, ""), 2);
+
+  /* a direct create is not held to it */
+  c = seedance_sim_create_task (sim, BODY_480P (""), &error);
+  fail_unless (c != NULL);
+  fail_unless_equals_int (list_total (sim, "?filter.status=queued"), 3);
+
+  /* cancelling makes room only below the limit */
+  fail_unless_equals_int (delete_task (sim, c), 200);
+  fail_unless_equals_int (get_status (url, AUTH), 200);
+  r = http ("POST", url, AUTH, BODY_480P (""), NULL);
+  fail_unless_equals_int (r.status, 429);
+  reply_clear (&r);
+  fail_unless_equals_int (delete_task (sim, a), 200);
+  g_free (c);
+  c = create (sim, BODY_480P (""));
+
+  seedance_sim_set_max_queued (sim, 0);
+  g_free (a);
+  a = create (sim, BODY_480P (""));
+  fail_unless_equals_int (list_total (sim, "?filter.status=queued"), 3);
+  fail_unless_equals_int (seedance_sim_count_status (sim,
+          SEEDANCE_SIM_CREATE, 429), 2);
+
+  g_free (a);
+  g_free (b);
+  g_free (c);
+  g_free (url);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_list)
+{
+  SeedanceSim *sim = sim_start (0, 0);
+  gchar *ids[3], *url, *q, *single, *listed;
+  static const gchar *bad[] = {
+    "?page_size=501", "?page_size=0", "?page_num=0", "?page_num=-1",
+    "?page_num=abc", "?page_size=1.5", "?page_size=", "?page_num=501",
+    "?page_size=+5", "?filter.status=done", "?filter.service_tier=fast",
+  };
+  JsonNode *root, *one;
+  JsonArray *items;
+  guint i;
+  Reply r;
+
+  for (i = 0; i < 3; i++) {
+    ids[i] = create (sim, BODY_480P (""));
+    wait_status (sim, ids[i], "succeeded");
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    url = api_url (sim, bad[i]);
+    r = http ("GET", url, AUTH, NULL, NULL);
+    fail_unless (r.status == 400, "%u for %s", r.status, bad[i]);
+    fail_unless_equals_string (error_code (r.body), "InvalidParameter");
+    reply_clear (&r);
+    g_free (url);
+  }
+
+  /* page 2 of 2 per page: the oldest; items are the query answers */
+  url = api_url (sim, "?page_num=2&page_size=2");
+  r = http ("GET", url, AUTH, NULL, NULL);
+  fail_unless_equals_int (r.status, 200);
+  root = parse (r.body);
+  fail_unless_equals_int (json_object_get_int_member (json_node_get_object
+          (root), "total"), 3);
+  items = json_object_get_array_member (json_node_get_object (root), "items");
+  fail_unless_equals_int (json_array_get_length (items), 1);
+  one = query (sim, ids[0], NULL);
+  single = json_to_string (one, FALSE);
+  listed = json_to_string (json_array_get_element (items, 0), FALSE);
+  fail_unless_equals_string (listed, single);
+  g_free (single);
+  g_free (listed);
+  json_node_unref (one);
+  json_node_unref (root);
+  reply_clear (&r);
+  g_free (url);
+
+  /* filters: repeated task ids, model, status, tier */
+  q = g_strdup_printf ("?filter.task_ids=%s&filter.task_ids=%s", ids[0],
+      ids[2]);
+  fail_unless_equals_int (list_total (sim, q), 2);
+  g_free (q);
+  q = g_strdup_printf ("?filter.task_ids=%s,%s", ids[0], ids[2]);
+  fail_unless_equals_int (list_total (sim, q), 0);
+  g_free (q);
+  fail_unless_equals_int (list_total (sim,
+          "?filter.model=doubao-seedance-2.0&page_size=500"), 3);
+  fail_unless_equals_int (list_total (sim,
+          "?filter.model=doubao-seedance-2-0-260128"), 3);
+  fail_unless_equals_int (list_total (sim,
+          "?filter.model=doubao-seedance-2-fast"), 0);
+  fail_unless_equals_int (list_total (sim, "?filter.status=succeeded"), 3);
+  fail_unless_equals_int (list_total (sim, "?filter.status=running"), 0);
+  fail_unless_equals_int (list_total (sim, "?filter.service_tier=flex"), 0);
+  fail_unless_equals_int (list_total (sim, "?filter.status=&unknown=1"), 3);
+
+  /* a gateway without the endpoint, whatever the key */
+  url = api_url (sim, "?page_size=10");
+  seedance_sim_set_list_status (sim, 404);
+  r = http ("GET", url, NULL, NULL, NULL);
+  fail_unless_equals_int (r.status, 404);
+  fail_unless_equals_string (error_code (r.body), "NotFound");
+  reply_clear (&r);
+  seedance_sim_set_list_status (sim, 405);
+  r = http ("GET", url, AUTH, NULL, NULL);
+  fail_unless_equals_int (r.status, 405);
+  fail_unless_equals_string (soup_message_headers_get_one (r.headers,
+          "Allow"), "POST");
+  error_code (r.body);
+  reply_clear (&r);
+  seedance_sim_set_list_status (sim, 400);
+  fail_unless_equals_int (get_status (url, AUTH), 400);
+  /* the rest still works */
+  root = query (sim, ids[1], NULL);
+  json_node_unref (root);
+  seedance_sim_set_list_status (sim, 0);
+  fail_unless_equals_int (get_status (url, AUTH), 200);
+  g_free (url);
+
+  for (i = 0; i < 3; i++)
+    g_free (ids[i]);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A file to serve as every task's video; its contents do not matter. */
+static gchar *
+write_video_file (gsize size)
+{
+  GError *error = NULL;
+  gchar *path, *data = g_malloc (size);
+  gsize i;
+  gint fd;
+
+  for (i = 0; i < size; i++)
+    data[i] = (gchar) g_random_int ();
+  fd = g_file_open_tmp ("test-sim-XXXXXX.mp4", &path, &error);
+  fail_unless (fd >= 0);
+  close (fd);
+  fail_unless (g_file_set_contents (path, data, size, NULL));
+  g_free (data);
+  return path;
+}
+
+GST_START_TEST (test_schedule_wall_clock)
+{
+  SeedanceSim *sim = sim_start (200, 300);
+  gchar *path = write_video_file (100 * 1000);
+  gchar *id, *id2, *contents, *url, *url2;
+  gsize length;
+  gint64 created, succeeded;
+  GBytes *video;
+  JsonNode *root;
+  Reply r, r2;
+
+  seedance_sim_set_video_file (sim, path);
+  created = g_get_monotonic_time ();
+  id = create (sim, BODY_480P (""));
+  fail_unless_equals_int (seedance_sim_get_task_succeeded_us (sim, id), 0);
+  fail_unless_equals_int (seedance_sim_get_task_succeeded_us (sim, "cgt-x"),
+      0);
+  /* nobody queries: the task succeeds on time all the same */
+  wait_status (sim, id, "succeeded");
+  succeeded = seedance_sim_get_task_succeeded_us (sim, id);
+  fail_unless (succeeded - created >= 500 * 1000);
+  fail_unless (succeeded - created < 5 * G_USEC_PER_SEC);
+  fail_unless (succeeded <= g_get_monotonic_time ());
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_QUERY), 0);
+  video = seedance_sim_get_task_video (sim, id);
+  fail_unless (g_file_get_contents (path, &contents, &length, NULL));
+  fail_unless_equals_int (g_bytes_get_size (video), length);
+  fail_unless (memcmp (g_bytes_get_data (video, NULL), contents, length) == 0);
+  g_bytes_unref (video);
+  g_free (contents);
+  g_free (id);
+
+  /* the last frame of two prompts: one shared picture, not one each */
+  seedance_sim_set_schedule (sim, 0, 0);
+  id = create (sim, BODY_480P (", \"return_last_frame\": true"));
+  id2 = create (sim, "{\"model\": \"doubao-seedance-2.0\", \"content\": "
+      "[{\"type\": \"text\", \"text\": \"another prompt\"}], \"resolution\": "
+      "\"480p\", \"ratio\": \"16:9\", \"duration\": 10, "
+      "\"return_last_frame\": true}");
+  wait_status (sim, id, "succeeded");
+  wait_status (sim, id2, "succeeded");
+  root = query (sim, id, NULL);
+  url = g_strdup (json_object_get_string_member (json_object_get_object_member
+          (json_node_get_object (root), "content"), "last_frame_url"));
+  json_node_unref (root);
+  root = query (sim, id2, NULL);
+  url2 = g_strdup (json_object_get_string_member (json_object_get_object_member
+          (json_node_get_object (root), "content"), "last_frame_url"));
+  json_node_unref (root);
+  r = http ("GET", url, NULL, NULL, NULL);
+  r2 = http ("GET", url2, NULL, NULL, NULL);
+  fail_unless_equals_int (r.status, 200);
+  fail_unless_equals_int (r2.status, 200);
+  fail_unless (g_bytes_equal (r.body, r2.body));
+  reply_clear (&r);
+  reply_clear (&r2);
+
+  g_free (url);
+  g_free (url2);
+  g_free (id);
+  g_free (id2);
+  seedance_sim_free (sim);
+  g_unlink (path);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 seedance_sim_suite (void)
 {
@@ -1155,6 +1499,10 @@ seedance_sim_suite (void)
   tcase_add_test (tc, test_fault_expired_url);
   tcase_add_test (tc, test_callbacks_and_faults);
   tcase_add_test (tc, test_free_with_stall);
+  tcase_add_test (tc, test_rate_limit);
+  tcase_add_test (tc, test_max_queued);
+  tcase_add_test (tc, test_list);
+  tcase_add_test (tc, test_schedule_wall_clock);
   return s;
 }
 
