@@ -314,9 +314,12 @@ call (SeedanceClient * c, const Call * k, SeedanceServiceError ** detail,
         delay = seedance_backoff_ms (c->backoff_ms, limited, retry_after_s);
       }
       limited++;
-      client_log (c, "%s: %s; rate limited (%u in a row), sending it again "
-          "%s%u ms", k->what, last, limited, hub ? "when the service's pace "
-          "allows, at least in " : "in ", delay);
+      if (delay == 0)
+        client_log (c, "%s: %s; rate limited (%u in a row), sending it "
+            "again when the service's pace allows", k->what, last, limited);
+      else
+        client_log (c, "%s: %s; rate limited (%u in a row), sending it "
+            "again in %u ms", k->what, last, limited, delay);
       if (!wait_rate_limited (c, k, delay, last, &err)) {
         if (detail && !g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
           *detail = g_steal_pointer (&last_429);

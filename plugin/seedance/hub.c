@@ -250,8 +250,9 @@ seedance_hub_take_slot (SeedanceHub * hub, GCancellable * cancellable,
       if (!sleep_until (deadline_us, cancellable, error))
         return FALSE;
       g_set_error_literal (error, SEEDANCE_CLIENT_ERROR,
-          SEEDANCE_CLIENT_ERROR_RATE_LIMITED, "the timeout ran out while "
-          "waiting for the service's rate limit");
+          SEEDANCE_CLIENT_ERROR_RATE_LIMITED, "still rate limited when the "
+          "timeout ran out (the service's Retry-After or pace reaches past "
+          "it)");
       return FALSE;
     }
     /* Reserve the slot: the next caller goes one spacing later. */

@@ -44,6 +44,7 @@ typedef struct
   gint64 deadline_us;
   GCancellable *cancellable;
   const gchar *base_url;        /* NULL: the simulator's */
+  guint stall_s;                /* 0: 10 s */
 } ClientOpts;
 
 static SeedanceClient *
@@ -59,7 +60,8 @@ client_new (SeedanceSim * sim, const ClientOpts * o)
   cc.hub = o->hub;
   cc.deadline_us = o->deadline_us;
   hc.connect_timeout_s = 2;
-  hc.stall_timeout_s = 1;
+  /* Long enough for valgrind, unless a test waits for it. */
+  hc.stall_timeout_s = o->stall_s ? o->stall_s : 10;
   return seedance_client_new (&cc, &hc, o->cancellable);
 }
 
@@ -148,13 +150,11 @@ START_TEST (test_backoff_bounds)
 }
 
 END_TEST
-
 /* --- the retry policy --- */
-
 START_TEST (test_query_retried)
 {
   SeedanceSim *sim = sim_new (100, 100);
-  ClientOpts o = { 2, };
+  ClientOpts o = { 2, 0, NULL, 0, NULL, NULL, 1 };
   SeedanceClient *c = client_new (sim, &o);
   g_autofree gchar *id = create_direct (sim);
   g_autoptr (GError) error = NULL;
@@ -167,8 +167,7 @@ START_TEST (test_query_retried)
   ck_assert_msg (task != NULL, "%s", error ? error->message : "");
   ck_assert_str_eq (task->id, id);
   seedance_task_free (task);
-  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY),
-      3);
+  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY), 3);
 
   /* No answer at all (a stall), then an unreadable one, then the answer. */
   seedance_sim_clear_log (sim);
@@ -177,31 +176,27 @@ START_TEST (test_query_retried)
   task = seedance_client_get_task (c, id, NULL, &error);
   ck_assert_msg (task != NULL, "%s", error ? error->message : "");
   seedance_task_free (task);
-  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY),
-      3);
+  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY), 3);
 
   /* More failures than retries: the last one is the error. */
   seedance_sim_clear_log (sim);
-  add_status_fault (sim, SEEDANCE_SIM_QUERY, 5, 500, "InternalServiceError",
-      0);
+  add_status_fault (sim, SEEDANCE_SIM_QUERY, 5, 500, "InternalServiceError", 0);
   task = seedance_client_get_task (c, id, &se, &error);
   ck_assert (task == NULL);
   ck_assert (g_error_matches (error, SEEDANCE_CLIENT_ERROR,
           SEEDANCE_CLIENT_ERROR_SERVER));
   ck_assert (se != NULL && se->http_status == 500);
-  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY),
-      3);
+  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY), 3);
 
   seedance_client_free (c);
   seedance_sim_free (sim);
 }
 
 END_TEST
-
 START_TEST (test_create_not_repeated)
 {
   SeedanceSim *sim = sim_new (100, 100);
-  ClientOpts o = { 3, };
+  ClientOpts o = { 3, 0, NULL, 0, NULL, NULL, 1 };
   SeedanceClient *c = client_new (sim, &o);
   g_autoptr (GError) error = NULL;
   gchar *id;
@@ -213,8 +208,7 @@ START_TEST (test_create_not_repeated)
   ck_assert (id == NULL);
   ck_assert (g_error_matches (error, SEEDANCE_CLIENT_ERROR,
           SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN));
-  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_CREATE),
-      1);
+  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_CREATE), 1);
   g_clear_error (&error);
 
   /* Sent, then no answer: not sent again either. */
@@ -223,8 +217,7 @@ START_TEST (test_create_not_repeated)
   ck_assert (id == NULL);
   ck_assert (g_error_matches (error, SEEDANCE_CLIENT_ERROR,
           SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN));
-  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_CREATE),
-      2);
+  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_CREATE), 2);
   g_clear_error (&error);
   seedance_client_free (c);
 
@@ -242,7 +235,6 @@ START_TEST (test_create_not_repeated)
 }
 
 END_TEST
-
 /* A 429 is not a failure: with no retries and no deadline, a create and a
  * query are sent again until they go through. */
 START_TEST (test_429_not_counted)
@@ -284,15 +276,13 @@ START_TEST (test_429_not_counted)
   add_status_fault (sim, SEEDANCE_SIM_DELETE, 2, 429,
       "RateLimitExceeded.EndpointRPM", 0);
   ck_assert (seedance_client_cancel_task (c, id2, NULL, &error));
-  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_DELETE),
-      3);
+  ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_DELETE), 3);
 
   seedance_client_free (c);
   seedance_sim_free (sim);
 }
 
 END_TEST
-
 /* Rate limited for good: the deadline ends it, with RATE_LIMITED. */
 START_TEST (test_429_deadline)
 {
@@ -348,7 +338,6 @@ START_TEST (test_429_deadline)
 }
 
 END_TEST
-
 /* A stop ends a 429's wait at once, with or without a hub. */
 START_TEST (test_429_wait_cancelled)
 {
@@ -387,9 +376,7 @@ START_TEST (test_429_wait_cancelled)
 }
 
 END_TEST
-
 /* --- the list call --- */
-
 START_TEST (test_list_tasks)
 {
   SeedanceSim *sim = sim_new (100, 100);
@@ -405,8 +392,8 @@ START_TEST (test_list_tasks)
   const gchar *ids[] = { a, b, "cgt-no-such-task", "x&y=z", d };
   guint i, found = 0;
 
-  ck_assert (seedance_client_list_tasks (c, ids, G_N_ELEMENTS (ids), &tasks,
-          NULL, &error));
+  ck_assert_msg (seedance_client_list_tasks (c, ids, G_N_ELEMENTS (ids),
+          &tasks, NULL, &error), "%s", error->message);
   ck_assert_uint_eq (tasks->len, 3);
   for (i = 0; i < tasks->len; i++) {
     SeedanceTask *t = tasks->pdata[i];
@@ -435,7 +422,6 @@ START_TEST (test_list_tasks)
 }
 
 END_TEST
-
 START_TEST (test_list_pages)
 {
   SeedanceSim *sim = sim_new (100, 100);
@@ -449,8 +435,8 @@ START_TEST (test_list_pages)
 
   for (i = 0; i < 520; i++)
     g_ptr_array_add (ids, create_direct (sim));
-  ck_assert (seedance_client_list_tasks (c, (const gchar * const *)
-          ids->pdata, ids->len, &tasks, NULL, &error));
+  ck_assert_msg (seedance_client_list_tasks (c, (const gchar * const *)
+          ids->pdata, ids->len, &tasks, NULL, &error), "%s", error->message);
   ck_assert_uint_eq (tasks->len, 520);
   for (i = 0; i < tasks->len; i++)
     g_hash_table_add (seen, ((SeedanceTask *) tasks->pdata[i])->id);
@@ -465,7 +451,6 @@ START_TEST (test_list_pages)
 }
 
 END_TEST
-
 START_TEST (test_list_missing)
 {
   static const guint statuses[] = { 404, 405, 400 };
@@ -491,8 +476,7 @@ START_TEST (test_list_missing)
         error->message);
     ck_assert_uint_eq (se->http_status, statuses[i]);
     /* Not a failure to retry. */
-    ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_LIST),
-        1);
+    ck_assert_uint_eq (seedance_sim_count_requests (sim, SEEDANCE_SIM_LIST), 1);
   }
 
   seedance_client_free (c);
@@ -500,9 +484,7 @@ START_TEST (test_list_missing)
 }
 
 END_TEST
-
 /* --- the hub: the pace --- */
-
 START_TEST (test_hub_shared)
 {
   SeedanceHub *a = seedance_hub_acquire ("http://127.0.0.1:9/api/v3", "k1",
@@ -543,7 +525,6 @@ START_TEST (test_hub_shared)
 }
 
 END_TEST
-
 START_TEST (test_hub_learns)
 {
   SeedanceHub *hub = seedance_hub_acquire ("http://127.0.0.1:9/api/v3",
@@ -587,16 +568,14 @@ START_TEST (test_hub_learns)
   ck_assert (!seedance_hub_take_slot (hub, cancellable, 0, &error));
   ck_assert (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
   g_thread_join (t);
-  ck_assert_int_lt (g_get_monotonic_time () - cl.cancelled_us,
-      STOP_LATENCY_US);
+  ck_assert_int_lt (g_get_monotonic_time () - cl.cancelled_us, STOP_LATENCY_US);
 
   seedance_hub_release (hub);
 }
 
 END_TEST
-
 /* A 429's Retry-After holds every caller of the service. */
-typedef struct
+    typedef struct
 {
   SeedanceClient *client;
   const gchar *task_id;
@@ -675,10 +654,8 @@ START_TEST (test_hub_retry_after_shared)
 }
 
 END_TEST
-
 /* --- the hub: the batch --- */
-
-typedef struct
+    typedef struct
 {
   SeedanceSim *sim;
   SeedanceHub *hub;
@@ -835,7 +812,6 @@ START_TEST (test_hub_fleet)
 }
 
 END_TEST
-
 /* The same without the list endpoint: one GET per task, paced under the
  * cap, all delivered. */
 START_TEST (test_hub_fleet_no_list)
@@ -890,7 +866,6 @@ START_TEST (test_hub_fleet_no_list)
 }
 
 END_TEST
-
 /* A caller that stops leaves at once; the others carry on, even when the
  * one that stops was fetching for them. */
 START_TEST (test_hub_stop)
@@ -971,7 +946,6 @@ START_TEST (test_hub_stop)
 }
 
 END_TEST
-
 /* `wake` makes a task due now; the deadline ends a wait with TIMED_OUT. */
 START_TEST (test_hub_wake_and_deadline)
 {
@@ -1017,7 +991,6 @@ START_TEST (test_hub_wake_and_deadline)
 }
 
 END_TEST
-
 /* A task the list does not return gets a GET of its own; an error of the
  * GET is that task's alone. */
 START_TEST (test_hub_missing_from_list)
@@ -1056,9 +1029,8 @@ START_TEST (test_hub_missing_from_list)
 }
 
 END_TEST
-
 /* Creates under a storm of 429s: all created, each exactly once. */
-typedef struct
+    typedef struct
 {
   SeedanceSim *sim;
   SeedanceHub *hub;
@@ -1123,9 +1095,7 @@ START_TEST (test_hub_create_storm)
   seedance_sim_free (sim);
 }
 
-END_TEST
-
-static Suite *
+END_TEST static Suite *
 client_suite (void)
 {
   Suite *s = suite_create ("client");
