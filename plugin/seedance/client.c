@@ -35,6 +35,7 @@ struct _SeedanceClient
   gpointer log_data;
   SeedanceHub *hub;
   gint64 deadline_us;
+  guint list_max;               /* the most ids a list call carries */
 };
 
 typedef gpointer (*ParseFunc) (const gchar * data, gsize len,
@@ -98,6 +99,7 @@ seedance_client_new (const SeedanceClientConfig * config,
   c->log_data = config->log_data;
   c->hub = config->hub ? seedance_hub_ref (config->hub) : NULL;
   c->deadline_us = config->deadline_us;
+  c->list_max = MAX_LIST_PAGE;
   return c;
 }
 
@@ -540,6 +542,38 @@ list_some (SeedanceClient * c, const gchar * const *ids, guint n,
   return TRUE;
 }
 
+/* list_some over `n` ids in calls of at most `c->list_max` ids.  A
+ * gateway that finds the URL too long (414, 431) gets halves, and the
+ * client remembers the size that went through. */
+static gboolean
+list_range (SeedanceClient * c, const gchar * const *ids, guint n,
+    GPtrArray * out, SeedanceServiceError ** detail, GError ** error)
+{
+  guint first, count;
+
+  for (first = 0; first < n; first += count) {
+    g_autoptr (GError) err = NULL;
+    g_autoptr (SeedanceServiceError) se = NULL;
+
+    count = MIN (n - first, c->list_max);
+    if (list_some (c, ids + first, count, out, &se, &err))
+      continue;
+    if (count > 1 && se && (se->http_status == 414 || se->http_status == 431)) {
+      c->list_max = MIN (c->list_max, count / 2);
+      client_log (c, "%s; asking for %u tasks a call from now on",
+          err->message, c->list_max);
+      if (!list_range (c, ids + first, count, out, detail, error))
+        return FALSE;
+      continue;
+    }
+    if (detail)
+      *detail = g_steal_pointer (&se);
+    g_propagate_error (error, g_steal_pointer (&err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 seedance_client_list_tasks (SeedanceClient * c,
     const gchar * const *task_ids, guint n, GPtrArray ** tasks,
@@ -547,15 +581,11 @@ seedance_client_list_tasks (SeedanceClient * c,
 {
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (
       (GDestroyNotify) seedance_task_free);
-  guint first;
 
   g_return_val_if_fail (n > 0, FALSE);
 
-  for (first = 0; first < n; first += MAX_LIST_PAGE) {
-    if (!list_some (c, task_ids + first, MIN (n - first, MAX_LIST_PAGE), out,
-            detail, error))
-      return FALSE;
-  }
+  if (!list_range (c, task_ids, n, out, detail, error))
+    return FALSE;
   *tasks = g_steal_pointer (&out);
   return TRUE;
 }
