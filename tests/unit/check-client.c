@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * Copyright (C) 2026 The gst-seedance developers */
 /* check-client: the client's retry policy, the list call and the hub,
- * against the simulator, without GStreamer (libcheck only). */
+ * against the simulator, without GStreamer (libcheck only).  Under
+ * valgrind: see tests/unit/valgrind.supp. */
 #include <check.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
