@@ -271,8 +271,22 @@ call (SeedanceClient * c, const Call * k, SeedanceServiceError ** detail,
         return NULL;
       }
       if (g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS)) {
+        /* The message says "TLS failed with HOST: reason". */
         g_set_error (error, SEEDANCE_CLIENT_ERROR, SEEDANCE_CLIENT_ERROR_TLS,
-            "%s: TLS failed: %s", k->what, err->message);
+            "%s: %s", k->what, err->message);
+        return NULL;
+      }
+      if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
+              SEEDANCE_HTTP_ERROR_PROXY_AUTH) ||
+          g_error_matches (err, SEEDANCE_HTTP_ERROR,
+              SEEDANCE_HTTP_ERROR_PROXY_REFUSED)) {
+        /* Stopped at the proxy, which would stop it again: nothing
+         * reached the service, so a create is known not to exist. */
+        g_set_error (error, SEEDANCE_CLIENT_ERROR,
+            err->code == SEEDANCE_HTTP_ERROR_PROXY_AUTH ?
+            SEEDANCE_CLIENT_ERROR_PROXY_AUTH :
+            SEEDANCE_CLIENT_ERROR_PROXY_REFUSED, "%s: %s%s", k->what,
+            err->message, k->idempotent ? "" : "; no task was created");
         return NULL;
       }
       if (!k->idempotent && !g_error_matches (err, SEEDANCE_HTTP_ERROR,

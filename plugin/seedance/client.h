@@ -16,7 +16,8 @@
  *   `retries` times on network errors, 5xx and unreadable answers, with
  *   exponential backoff and jitter, honouring Retry-After.
  * - A create is not idempotent: besides a 429, it is repeated only when it
- *   cannot have reached the server (no connection); any other failure says
+ *   cannot have reached the server (no connection); a proxy that refused
+ *   it is an error that says no task was created; any other failure says
  *   the task may or may not exist (SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN).
  * - With a hub (SeedanceClientConfig.hub), every API call first takes a
  *   slot of the service's one pace, and reports its 429s and successes to
@@ -46,6 +47,8 @@ typedef enum
   SEEDANCE_CLIENT_ERROR_TLS,            /* certificate or handshake */
   SEEDANCE_CLIENT_ERROR_BAD_ANSWER,     /* a 2xx we cannot read */
   SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN, /* the create may have gone through */
+  SEEDANCE_CLIENT_ERROR_PROXY_AUTH,     /* the proxy wants credentials (407) */
+  SEEDANCE_CLIENT_ERROR_PROXY_REFUSED,  /* the proxy refused the tunnel */
   SEEDANCE_CLIENT_ERROR_NO_LIST,        /* the list call answered 404/405/400 */
 } SeedanceClientError;
 

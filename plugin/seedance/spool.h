@@ -25,6 +25,10 @@ typedef struct _SeedanceSpool SeedanceSpool;
 SeedanceSpool *seedance_spool_new (const gchar * target, gint mode,
     GError ** error);
 
+/* A whole file that exists already (a stored clip), opened for reading
+ * only: committed, never written, never removed. */
+SeedanceSpool *seedance_spool_open (const gchar * path, GError ** error);
+
 /* Appends.  A failed write (ENOSPC, EFBIG, …) is G_IO_ERROR_NO_SPACE or
  * another G_IO_ERROR code; the spool is unusable after it. */
 gboolean seedance_spool_write (SeedanceSpool * spool, const guint8 * data,
