@@ -113,7 +113,8 @@ typedef enum
   /* "Accept-Ranges: none" and ignore Range */
   SEEDANCE_SIM_FILE_HOST_NO_RANGES = 1 << 3,
   /* the file host redirects (302) to the second file host, which answers
-   * with the other flags */
+   * with the other flags.  The 302 and the request that follows are two
+   * requests: each takes a fault of its own. */
   SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST = 1 << 4,
 } SeedanceSimFileHostFlags;
 
@@ -184,10 +185,12 @@ void seedance_sim_set_video_file (SeedanceSim * sim, const gchar * path);
  * default).  The call past the limit is answered 429 with an Ark error body
  * (code "RateLimitExceeded.EndpointRPM") and `Retry-After`: the whole
  * seconds until the oldest call in the window leaves it, at least 1.  A
- * call answered 429 does not count in the window, nor does one refused
- * with 401 or answered by a fault that replaces the answer (STATUS, HTML,
- * MALFORMED, WRONG_TYPES, REDIRECT, STALL); calls made while there is no
- * limit are not counted.  The request log records the 429s. */
+ * call answered 429 for the rate limit does not count in the window, nor
+ * does one refused with 401, one to an unknown path or one answered by a
+ * fault that replaces the answer (STATUS, HTML, MALFORMED, WRONG_TYPES,
+ * REDIRECT, STALL); a create refused with QuotaExceeded does count.  Calls
+ * made while there is no limit are not counted.  The request log records
+ * the 429s. */
 void seedance_sim_set_rate_limit (SeedanceSim * sim, guint calls_per_minute);
 
 /* A create while `n` tasks are queued is answered 429 with code

@@ -725,7 +725,8 @@ handle_api (SeedanceSim * sim, SoupServerMessage * msg,
   key = req->authorization + strlen ("Bearer ");
 
   g_mutex_lock (&sim->lock);
-  if (!sim_rate_limit_take (sim->rate, key, sim->rate_limit,
+  if (req->endpoint != SEEDANCE_SIM_ANY_ENDPOINT &&
+      !sim_rate_limit_take (sim->rate, key, sim->rate_limit,
           g_get_monotonic_time (), &retry_after_s)) {
     gchar *text = g_strdup_printf ("The request rate limit of %u requests "
         "per minute for this API key has been exceeded. Please retry after "
