@@ -56,6 +56,7 @@ typedef struct
   /* signed URLs */
   gint64 url_expires;
   guint url_epoch;
+  gchar *published_base;        /* video_base_url when it succeeded */
 } SimTask;
 
 typedef struct
@@ -86,6 +87,11 @@ struct _SeedanceSim
   guint rate_limit;             /* calls per minute per key, 0 = none */
   guint max_queued;             /* 0 = no limit */
   guint list_status;            /* 0 = the list works */
+  guint file_host_mode;         /* SeedanceSimFileHostFlags */
+  gchar *video_base_url, *video_dir;
+  /* before start only */
+  gchar *tls_cert_path, *tls_key_path;
+  gboolean ipv6;
 
   /* state */
   GPtrArray *log;               /* SeedanceSimRequest* */
@@ -94,6 +100,7 @@ struct _SeedanceSim
   gchar *secret;
   SimRender *render;            /* own lock; set once in new () */
   SimRateLimit *rate;
+  GPtrArray *published;         /* paths written into video_dir */
 
   /* the server thread; set before start returns, read-only after */
   GMainContext *context;
@@ -104,7 +111,10 @@ struct _SeedanceSim
   GError *start_error;
   guint want_port;
   gchar *base_url, *file_host_url, *api_host, *file_host;
-  guint api_port, file_port;
+  gchar *file2_host;
+  const gchar *scheme;          /* "http" or "https" */
+  GTlsCertificate *tls_cert;
+  guint api_port, file_port, file2_port;
 
   /* only touched from the server thread */
   SoupServer *server;
