@@ -10,13 +10,14 @@
 #include "common/servers.h"
 #include "seedance/http.h"
 
+#include <gst/app/gstappsink.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
-/* --- a test PKI (until the simulator's) --- */
+/* --- the simulator's test PKI --- */
 
 typedef struct
 {
@@ -28,45 +29,15 @@ typedef struct
   gchar *self_key;
 } Pki;
 
-static void
-run_openssl (const gchar * dir, const gchar * args)
-{
-  g_autofree gchar *cmd = g_strdup_printf ("openssl %s", args);
-  g_auto (GStrv) argv = NULL;
-  g_autofree gchar *out = NULL, *err = NULL;
-  gint status = -1;
-
-  fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
-  fail_unless (g_spawn_sync (dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-          &out, &err, &status, NULL), "openssl does not run");
-  fail_unless (g_spawn_check_wait_status (status, NULL), "%s: %s", cmd, err);
-}
-
 static Pki *
 pki_new (void)
 {
   Pki *pki = g_new0 (Pki, 1);
-  const gchar *san = "subjectAltName=DNS:localhost,IP:127.0.0.1,"
-      "IP:127.0.0.2,IP:127.0.0.3,IP:::1";
-  g_autofree gchar *ext = NULL, *ext_path = NULL;
+  GError *err = NULL;
 
   pki->dir = g_dir_make_tmp ("seedance-pki-XXXXXX", NULL);
-  ext = g_strdup_printf ("%s\nbasicConstraints=CA:FALSE\n", san);
-  ext_path = g_build_filename (pki->dir, "ext.cnf", NULL);
-  fail_unless (g_file_set_contents (ext_path, ext, -1, NULL));
-  run_openssl (pki->dir, "req -x509 -newkey rsa:2048 -nodes -days 2 "
-      "-subj /CN=seedance-test-ca -keyout ca.key -out ca.pem");
-  run_openssl (pki->dir, "req -newkey rsa:2048 -nodes -subj /CN=localhost "
-      "-keyout server.key -out server.csr");
-  run_openssl (pki->dir, "x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
-      "-CAcreateserial -days 2 -extfile ext.cnf -out server.pem");
-  {
-    g_autofree gchar *args = g_strdup_printf ("req -x509 -newkey rsa:2048 "
-        "-nodes -days 2 -subj /CN=localhost -addext %s "
-        "-keyout selfsigned.key -out selfsigned.pem", san);
-
-    run_openssl (pki->dir, args);
-  }
+  fail_unless (seedance_sim_make_test_pki (pki->dir, &err), "test PKI: %s",
+      err ? err->message : "?");
   pki->ca = g_build_filename (pki->dir, "ca.pem", NULL);
   pki->cert = g_build_filename (pki->dir, "server.pem", NULL);
   pki->key = g_build_filename (pki->dir, "server.key", NULL);
@@ -609,11 +580,957 @@ GST_START_TEST (test_http_proxy_credentials)
 
 GST_END_TEST;
 
+/* --- through the element --- */
+
+/* The directory main() made for files the tests share (the 20 MB clip,
+ * rendered once by the first test that needs it). */
+static gchar *shared_dir;
+
+static SeedanceSim *
+sim_new_tls (const gchar * cert, const gchar * key)
+{
+  SeedanceSim *sim = seedance_sim_new ();
+  GError *err = NULL;
+
+  seedance_sim_set_schedule (sim, 100, 300);
+  seedance_sim_set_tls (sim, cert, key);
+  fail_unless (seedance_sim_start (sim, 0, &err), "simulator: %s",
+      err ? err->message : "?");
+  fail_unless (g_str_has_prefix (seedance_sim_get_base_url (sim), "https://"));
+  return sim;
+}
+
+/* "host:port" of a URL such as the simulator's. */
+static gchar *
+host_of (const gchar * url)
+{
+  const gchar *start = strstr (url, "://") + 3;
+
+  return g_strndup (start, strcspn (start, "/"));
+}
+
+static void
+write_file (const gchar * path, GBytes * bytes)
+{
+  g_autofree gchar *tmp = g_strconcat (path, ".part", NULL);
+
+  fail_unless (g_file_set_contents (tmp, g_bytes_get_data (bytes, NULL),
+          g_bytes_get_size (bytes), NULL));
+  fail_unless (g_rename (tmp, path) == 0);
+}
+
+/* The offset of the first top-level MP4 box of `type`, -1 if none. */
+static gint64
+find_box (GBytes * file, const gchar * type)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (file, &size);
+  guint64 pos = 0;
+
+  while (pos + 8 <= size) {
+    guint64 box = GST_READ_UINT32_BE (data + pos);
+
+    if (memcmp (data + pos + 4, type, 4) == 0)
+      return (gint64) pos;
+    if (box == 1 && pos + 16 <= size)
+      box = GST_READ_UINT64_BE (data + pos + 8);
+    if (box < 8)
+      return -1;
+    pos += box;
+  }
+  return -1;
+}
+
+#define BIG_CLIP_SIZE (20 * 1000 * 1000)
+#define BIG_CLIP_FRAMES (5 * 24)
+
+/* A moov-at-end MP4 over 20 MB, rendered by the simulator (noise at a
+ * high bitrate) the first time a test asks, then shared. */
+static GBytes *
+big_clip (gchar ** path_out)
+{
+  g_autofree gchar *path = g_build_filename (shared_dir, "moov-at-end.mp4",
+      NULL);
+  GBytes *file;
+  gchar *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    SeedanceSim *sim = test_sim_new ();
+    gint64 deadline = g_get_monotonic_time () + 170 * G_USEC_PER_SEC;
+    g_autofree gchar *id = NULL;
+    gchar *status = NULL;
+    GBytes *video;
+    GError *err = NULL;
+
+    seedance_sim_set_schedule (sim, 0, 0);
+    seedance_sim_set_render (sim, 40000, TRUE, FALSE);
+    id = seedance_sim_create_task (sim, "{\"model\":\"doubao-seedance-2.0\","
+        "\"content\":[{\"type\":\"text\",\"text\":\"Noise\"}],"
+        "\"resolution\":\"480p\",\"duration\":5}", &err);
+    fail_unless (id != NULL, "%s", err ? err->message : "?");
+    while (g_strcmp0 (status, "succeeded") != 0 &&
+        g_get_monotonic_time () < deadline) {
+      g_free (status);
+      g_usleep (100 * 1000);
+      status = seedance_sim_get_task_status (sim, id);
+    }
+    fail_unless_equals_string (status, "succeeded");
+    video = seedance_sim_get_task_video (sim, id);
+    write_file (path, video);
+    g_bytes_unref (video);
+    g_free (status);
+    seedance_sim_free (sim);
+  }
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  file = g_bytes_new_take (data, len);
+  fail_unless (len > BIG_CLIP_SIZE, "the clip is only %" G_GSIZE_FORMAT
+      " bytes", len);
+  fail_unless (find_box (file, "mdat") >= 0 &&
+      find_box (file, "moov") > find_box (file, "mdat"),
+      "the moov atom does not come after the media data");
+  if (path_out)
+    *path_out = g_steal_pointer (&path);
+  return file;
+}
+
+/* Runs "seedancesrc PROPS ! filesink" and compares what was written with
+ * the simulator's video, byte for byte.  `setup`, when not NULL, is
+ * called on the source before it starts. */
+static GstMessage *
+run_to_file (SeedanceSim * sim, const gchar * props,
+    void (*setup) (GstElement * src, gpointer data), gpointer data,
+    GPtrArray * messages, GBytes ** written)
+{
+  gchar *dir = g_dir_make_tmp ("seedance-networks-XXXXXX", NULL);
+  gchar *out = g_build_filename (dir, "out.mp4", NULL);
+  gchar *rest = g_strdup_printf ("%s ! filesink location=\"%s\"", props, out);
+  GstElement *pipeline = test_pipeline_new (sim, rest);
+  GstMessage *msg;
+  gchar *contents = NULL;
+  gsize len = 0;
+
+  if (setup)
+    setup (test_pipeline_get_src (pipeline), data);
+  msg = test_pipeline_run (pipeline, 150, messages);
+  if (written && g_file_get_contents (out, &contents, &len, NULL))
+    *written = g_bytes_new_take (contents, len);
+  else if (written)
+    *written = NULL;
+  g_unlink (out);
+  g_rmdir (dir);
+  gst_object_unref (pipeline);
+  g_free (rest);
+  g_free (out);
+  g_free (dir);
+  return msg;
+}
+
+static gchar *
+only_task_id (SeedanceSim * sim)
+{
+  GPtrArray *reqs = seedance_sim_get_requests (sim);
+  gchar *id = NULL;
+  guint i;
+
+  /* The id is the last part of a query's path. */
+  for (i = 0; i < reqs->len && id == NULL; i++) {
+    SeedanceSimRequest *r = g_ptr_array_index (reqs, i);
+
+    if (r->endpoint == SEEDANCE_SIM_QUERY)
+      id = g_path_get_basename (r->path);
+  }
+  g_ptr_array_unref (reqs);
+  fail_unless (id != NULL, "no task was queried");
+  return id;
+}
+
+static void
+assert_same_bytes (GBytes * got, GBytes * want)
+{
+  fail_unless (got != NULL, "nothing was written");
+  fail_unless_equals_uint64 (g_bytes_get_size (got), g_bytes_get_size (want));
+  fail_unless (g_bytes_equal (got, want),
+      "the bytes delivered differ from the file");
+}
+
+/* A run to EOS whose output is the task's video, byte for byte. */
+static void
+run_and_compare (SeedanceSim * sim, const gchar * props,
+    void (*setup) (GstElement * src, gpointer data), gpointer data,
+    GPtrArray * messages)
+{
+  GBytes *written = NULL, *video;
+  GstMessage *msg = run_to_file (sim, props, setup, data, messages, &written);
+  g_autofree gchar *id = NULL;
+
+  test_assert_eos (msg);
+  id = only_task_id (sim);
+  video = seedance_sim_get_task_video (sim, id);
+  assert_same_bytes (written, video);
+  g_bytes_unref (video);
+  g_bytes_unref (written);
+  gst_message_unref (msg);
+}
+
+static GstMessage *
+run_expecting_error (SeedanceSim * sim, const gchar * props)
+{
+  g_autofree gchar *rest = g_strdup_printf ("%s ! fakesink", props);
+  GstElement *pipeline = test_pipeline_new (sim, rest);
+  GstMessage *msg = test_pipeline_run (pipeline, 120, NULL);
+
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR,
+      "expected an error");
+  gst_object_unref (pipeline);
+  return msg;
+}
+
+static gchar *
+error_text (GstMessage * msg)
+{
+  GError *err = NULL;
+  gchar *debug = NULL, *text;
+
+  gst_message_parse_error (msg, &err, &debug);
+  text = g_strdup_printf ("%s\n%s", err->message, debug ? debug : "");
+  g_error_free (err);
+  g_free (debug);
+  return text;
+}
+
+/* Both hosts in the proxy's log, each through a tunnel. */
+static void
+assert_both_hosts_tunnelled (TestServer * proxy, SeedanceSim * sim)
+{
+  g_autofree gchar *api = g_strdup_printf ("CONNECT %s ",
+      seedance_sim_get_api_host (sim));
+  g_autofree gchar *files = g_strdup_printf ("CONNECT %s ",
+      seedance_sim_get_file_host (sim));
+  g_autofree gchar *log = test_server_wait_for_log (proxy, files, 5000);
+
+  fail_unless (strstr (log, api) != NULL, "no \"%s\" in the proxy's log: %s",
+      api, log);
+  fail_unless (strstr (log, files) != NULL, "no \"%s\" in the proxy's log: "
+      "%s", files, log);
+}
+
+GST_START_TEST (test_https_with_ca_file)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
+      "ssl-ca-file=\"%s\"", pki->ca);
+
+  fail_unless (g_str_has_prefix (seedance_sim_get_file_host_url (sim),
+          "https://"));
+  run_and_compare (sim, props, NULL, NULL, NULL);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_CREATE), 1);
+
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+static GString *debug_log;
+static GMutex debug_lock;
+
+static void
+capture_log (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message);
+
+  g_mutex_lock (&debug_lock);
+  g_string_append_printf (debug_log, "%s %s %s\n",
+      gst_debug_level_get_name (level),
+      gst_debug_category_get_name (category), text ? text : "");
+  g_mutex_unlock (&debug_lock);
+}
+
+static void
+start_capture (void)
+{
+  debug_log = g_string_new (NULL);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+  gst_debug_set_active (TRUE);
+  gst_debug_add_log_function (capture_log, NULL, NULL);
+  /* Only into the capture, not megabytes onto stderr. */
+  gst_debug_remove_log_function (gst_debug_log_default);
+}
+
+static gchar *
+stop_capture (void)
+{
+  gst_debug_remove_log_function (capture_log);
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  return g_string_free (g_steal_pointer (&debug_log), FALSE);
+}
+
+GST_START_TEST (test_https_ssl_strict_false_accepts_a_bad_certificate)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->self_cert, pki->self_key);
+  g_autofree gchar *log = NULL;
+  gchar **lines;
+  guint i, warnings = 0;
+
+  start_capture ();
+  run_and_compare (sim, "prompt=x resolution=480p ssl-strict=false", NULL,
+      NULL, NULL);
+  log = stop_capture ();
+  /* Said once, where a user looks. */
+  lines = g_strsplit (log, "\n", -1);
+  for (i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "WARN seedancesrc ") &&
+        strstr (lines[i], "ssl-strict"))
+      warnings++;
+  fail_unless_equals_int (warnings, 1);
+
+  g_strfreev (lines);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_https_bad_certificate_is_a_clear_error)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->self_cert, pki->self_key);
+  g_autofree gchar *host = host_of (seedance_sim_get_base_url (sim));
+  g_autofree gchar *props = g_strdup_printf ("prompt=x ssl-ca-file=\"%s\"",
+      pki->ca);
+  GstMessage *msg;
+
+  /* Against the CA given, and against the system's store. */
+  msg = run_expecting_error (sim, props);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      host);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      "certificate");
+  gst_message_unref (msg);
+  msg = run_expecting_error (sim, "prompt=x");
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      host);
+  gst_message_unref (msg);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_ANY_ENDPOINT), 0);
+
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_proxy_by_property)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  TestServer *proxy = test_tinyproxy_start (NULL);
+  g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
+      "ssl-ca-file=\"%s\" proxy=%s", pki->ca, test_server_get_url (proxy));
+
+  run_and_compare (sim, props, NULL, NULL, NULL);
+  assert_both_hosts_tunnelled (proxy, sim);
+
+  test_server_stop (proxy);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_proxy_by_https_proxy_variable)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  TestServer *proxy = test_tinyproxy_start (NULL);
+  g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
+      "ssl-ca-file=\"%s\"", pki->ca);
+
+  g_setenv ("https_proxy", test_server_get_url (proxy), TRUE);
+  run_and_compare (sim, props, NULL, NULL, NULL);
+  g_unsetenv ("https_proxy");
+  assert_both_hosts_tunnelled (proxy, sim);
+
+  test_server_stop (proxy);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+/* The error names the proxy and its status, says nothing about a task
+ * that may exist, and no create reached the service. */
+static void
+assert_refused_by_proxy (GstMessage * msg, SeedanceSim * sim,
+    TestServer * proxy, gint code, const gchar * status)
+{
+  g_autofree gchar *name = g_strdup_printf ("127.0.0.1:%u",
+      test_server_get_port (proxy));
+  g_autofree gchar *text = error_text (msg);
+
+  test_assert_error (msg, GST_RESOURCE_ERROR, code, name);
+  test_assert_error (msg, GST_RESOURCE_ERROR, code, status);
+  fail_if (strstr (text, "may or may not") != NULL, "%s", text);
+  fail_if (strstr (text, "secret") != NULL, "%s", text);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_CREATE), 0);
+}
+
+GST_START_TEST (test_proxy_refuses_the_tunnel)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  TestProxyOptions options = { NULL, NULL, 1 };
+  TestServer *proxy = test_tinyproxy_start (&options);
+  g_autofree gchar *props = g_strdup_printf ("prompt=x ssl-ca-file=\"%s\" "
+      "proxy=%s", pki->ca, test_server_get_url (proxy));
+  GstMessage *msg;
+
+  msg = run_expecting_error (sim, props);
+  assert_refused_by_proxy (msg, sim, proxy, GST_RESOURCE_ERROR_OPEN_READ,
+      "HTTP 403");
+  /* And the host it was asked for. */
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      seedance_sim_get_api_host (sim));
+
+  gst_message_unref (msg);
+  test_server_stop (proxy);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_proxy_authentication_required)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  TestProxyOptions options = { "user", "secret", 0 };
+  TestServer *proxy = test_tinyproxy_start (&options);
+  g_autofree gchar *props = g_strdup_printf ("prompt=x ssl-ca-file=\"%s\" "
+      "proxy=%s", pki->ca, test_server_get_url (proxy));
+  GstMessage *msg;
+
+  msg = run_expecting_error (sim, props);
+  assert_refused_by_proxy (msg, sim, proxy,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED, "HTTP 407");
+
+  gst_message_unref (msg);
+  test_server_stop (proxy);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+/* The API host may be tunnelled to, the file host not: the download's
+ * error names the proxy, its status and the file host. */
+GST_START_TEST (test_proxy_refuses_the_file_host)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  const gchar *api = seedance_sim_get_api_host (sim);
+  TestProxyOptions options = { NULL, NULL,
+    (guint) g_ascii_strtoull (strrchr (api, ':') + 1, NULL, 10)
+  };
+  TestServer *proxy = test_tinyproxy_start (&options);
+  g_autofree gchar *props = g_strdup_printf ("prompt=x retries=1 "
+      "ssl-ca-file=\"%s\" proxy=%s", pki->ca, test_server_get_url (proxy));
+  g_autofree gchar *name = g_strdup_printf ("127.0.0.1:%u",
+      test_server_get_port (proxy));
+  GstMessage *msg;
+
+  msg = run_expecting_error (sim, props);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      name);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      "HTTP 403");
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+      seedance_sim_get_file_host (sim));
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_CREATE), 1);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_VIDEO), 0);
+
+  gst_message_unref (msg);
+  test_server_stop (proxy);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+#define PROXY_SECRET "s3cr3t-Proxy-Pa55"
+
+static void
+set_proxy (GstElement * src, gpointer url)
+{
+  g_object_set (src, "proxy", url, NULL);
+}
+
+static void
+append_messages (GString * all, GPtrArray * messages)
+{
+  guint i;
+
+  for (i = 0; i < messages->len; i++) {
+    GstMessage *m = g_ptr_array_index (messages, i);
+    const GstStructure *st = gst_message_get_structure (m);
+
+    if (st) {
+      gchar *s = gst_structure_to_string (st);
+
+      g_string_append_printf (all, "%s\n", s);
+      g_free (s);
+    }
+  }
+}
+
+GST_START_TEST (test_proxy_credentials_work_and_are_never_shown)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
+  TestProxyOptions options = { "user", PROXY_SECRET, 0 };
+  TestServer *proxy = test_tinyproxy_start (&options);
+  g_autofree gchar *proxy_url = g_strdup_printf ("http://user:"
+      PROXY_SECRET "@127.0.0.1:%u", test_server_get_port (proxy));
+  g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
+      "ssl-ca-file=\"%s\"", pki->ca);
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_message_unref);
+  GString *all = g_string_new (NULL);
+  g_autofree gchar *log = NULL, *dot = NULL, *read_back = NULL;
+  GstElement *pipeline;
+  GstMessage *msg;
+
+  /* Through the property (not the launch string, which GStreamer's
+   * parser logs as it is). */
+  start_capture ();
+  run_and_compare (sim, props, set_proxy, proxy_url, messages);
+  assert_both_hosts_tunnelled (proxy, sim);
+
+  /* A pipeline graph, and the property read back. */
+  pipeline = test_pipeline_new (sim, "prompt=x ! fakesink");
+  g_object_set (test_pipeline_get_src (pipeline), "proxy", proxy_url, NULL);
+  gst_element_set_state (pipeline, GST_STATE_READY);
+  dot = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
+      GST_DEBUG_GRAPH_SHOW_ALL);
+  g_object_get (test_pipeline_get_src (pipeline), "proxy", &read_back, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  /* And an error: the wrong password. */
+  g_free (proxy_url);
+  proxy_url = g_strdup_printf ("http://user:" PROXY_SECRET "-not@"
+      "127.0.0.1:%u", test_server_get_port (proxy));
+  msg = run_to_file (sim, "prompt=x", set_proxy, proxy_url, messages, NULL);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+  {
+    g_autofree gchar *text = error_text (msg);
+
+    g_string_append (all, text);
+  }
+  gst_message_unref (msg);
+  log = stop_capture ();
+
+  append_messages (all, messages);
+  fail_unless (strlen (log) > 10000, "the debug log is nearly empty");
+  fail_if (strstr (log, PROXY_SECRET) != NULL,
+      "the proxy's password is in the debug log");
+  fail_if (strstr (all->str, PROXY_SECRET) != NULL,
+      "the proxy's password is in a message or an error: %s", all->str);
+  fail_if (strstr (dot, PROXY_SECRET) != NULL,
+      "the proxy's password is in the pipeline graph");
+  fail_if (read_back && strstr (read_back, PROXY_SECRET) != NULL,
+      "the proxy property reads back the password: %s", read_back);
+
+  g_string_free (all, TRUE);
+  g_ptr_array_unref (messages);
+  test_server_stop (proxy);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+/* --- hosts that send no length, a 20 MB moov-at-end clip --- */
+
+typedef struct
+{
+  guint64 start;
+  guint64 end;
+} ByteRange;
+
+typedef struct
+{
+  GBytes *file;
+  GArray *ranges;               /* of ByteRange, each buffer's */
+  guint mismatches;
+  gchar *first_mismatch;
+  gint frames;
+  GMutex lock;
+} Delivery;
+
+static GstPadProbeReturn
+check_delivered (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Delivery *d = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint64 offset = GST_BUFFER_OFFSET (buf);
+  gsize size = g_bytes_get_size (d->file);
+  GstMapInfo map;
+
+  if (buf == NULL)
+    return GST_PAD_PROBE_OK;
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  g_mutex_lock (&d->lock);
+
+  if (offset == GST_BUFFER_OFFSET_NONE || offset + map.size > size ||
+      memcmp ((const guint8 *) g_bytes_get_data (d->file, NULL) + offset,
+          map.data, map.size) != 0) {
+    if (d->mismatches++ == 0)
+      d->first_mismatch = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes at %"
+          G_GUINT64_FORMAT, map.size, offset);
+  } else {
+    ByteRange range = { offset, offset + map.size };
+
+    g_array_append_val (d->ranges, range);
+  }
+  g_mutex_unlock (&d->lock);
+  gst_buffer_unmap (buf, &map);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+count_frames (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  g_atomic_int_inc (&((Delivery *) user_data)->frames);
+  return GST_PAD_PROBE_OK;
+}
+
+static gint
+compare_ranges (gconstpointer a, gconstpointer b)
+{
+  const ByteRange *x = a, *y = b;
+
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The bytes of the file no delivered buffer covered. */
+static guint64
+bytes_not_delivered (Delivery * d)
+{
+  guint64 covered_to = 0, missing = 0;
+  guint i;
+
+  g_array_sort (d->ranges, compare_ranges);
+  for (i = 0; i < d->ranges->len; i++) {
+    ByteRange *r = &g_array_index (d->ranges, ByteRange, i);
+
+    if (r->start > covered_to)
+      missing += r->start - covered_to;
+    covered_to = MAX (covered_to, r->end);
+  }
+  return missing + (g_bytes_get_size (d->file) - covered_to);
+}
+
+/* Through qtdemux to EOS, every frame; every byte delivered is the
+ * file's at its offset. */
+static void
+play_and_check (SeedanceSim * sim, const gchar * props, GBytes * file)
+{
+  g_autofree gchar *rest = g_strdup_printf ("%s ! qtdemux ! video/x-h264 "
+      "! fakesink name=vsink sync=false", props);
+  GstElement *pipeline = test_pipeline_new (sim, rest);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "vsink");
+  GstPad *srcpad = gst_element_get_static_pad (test_pipeline_get_src
+      (pipeline), "src");
+  GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+  Delivery d = { file, g_array_new (FALSE, FALSE, sizeof (ByteRange)), 0, };
+  GstMessage *msg;
+  guint64 missing;
+
+  g_mutex_init (&d.lock);
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_PUSH | GST_PAD_PROBE_TYPE_PULL, check_delivered, &d,
+      NULL);
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, count_frames, &d,
+      NULL);
+  msg = test_pipeline_run (pipeline, 150, NULL);
+  test_assert_eos (msg);
+  fail_unless_equals_int (d.frames, BIG_CLIP_FRAMES);
+  fail_unless (d.mismatches == 0, "%u buffers are not the file's bytes at "
+      "their offsets, the first %s", d.mismatches, d.first_mismatch);
+  /* qtdemux read every sample and the moov. */
+  missing = bytes_not_delivered (&d);
+  fail_unless (missing == 0, "%" G_GUINT64_FORMAT " bytes of the file "
+      "were never delivered", missing);
+
+  g_free (d.first_mismatch);
+  g_array_unref (d.ranges);
+  g_mutex_clear (&d.lock);
+  gst_object_unref (sinkpad);
+  gst_object_unref (srcpad);
+  gst_object_unref (sink);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+}
+
+static const struct
+{
+  const gchar *name;
+  guint flags;
+} file_host_modes[] = {
+  {"chunked, Range honoured", SEEDANCE_SIM_FILE_HOST_CHUNKED},
+  {"chunked, Range ignored", SEEDANCE_SIM_FILE_HOST_CHUNKED |
+        SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE},
+  {"ended by closing, Range honoured", SEEDANCE_SIM_FILE_HOST_EOF_BODY},
+  {"ended by closing, Range ignored", SEEDANCE_SIM_FILE_HOST_EOF_BODY |
+        SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE},
+  {"chunked, Accept-Ranges: none", SEEDANCE_SIM_FILE_HOST_CHUNKED |
+        SEEDANCE_SIM_FILE_HOST_NO_RANGES},
+  {"redirected to another host, chunked, Range ignored",
+      SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST | SEEDANCE_SIM_FILE_HOST_CHUNKED |
+        SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE},
+};
+
+GST_START_TEST (test_moov_at_end_from_hosts_of_every_shape)
+{
+  SeedanceSim *sim = test_sim_new ();
+  g_autofree gchar *path = NULL;
+  GBytes *file = big_clip (&path), *written = NULL;
+  GstMessage *msg;
+  GPtrArray *reqs;
+  guint i;
+
+  GST_INFO ("file host: %s", file_host_modes[__i__].name);
+  seedance_sim_set_video_file (sim, path);
+  seedance_sim_set_file_host_mode (sim, file_host_modes[__i__].flags);
+  play_and_check (sim, "prompt=x resolution=480p", file);
+  msg = run_to_file (sim, "prompt=x resolution=480p", NULL, NULL, NULL,
+      &written);
+  test_assert_eos (msg);
+  assert_same_bytes (written, file);
+
+  /* The key never went to a file host. */
+  reqs = seedance_sim_get_requests (sim);
+  for (i = 0; i < reqs->len; i++) {
+    SeedanceSimRequest *r = g_ptr_array_index (reqs, i);
+
+    if (r->endpoint == SEEDANCE_SIM_VIDEO)
+      fail_unless (r->authorization == NULL, "the key went to %s", r->host);
+  }
+
+  g_ptr_array_unref (reqs);
+  g_bytes_unref (written);
+  gst_message_unref (msg);
+  g_bytes_unref (file);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* --- a real CDN: nginx over HTTP/2 --- */
+
+typedef struct
+{
+  TestServer *nginx;
+  gchar *root;
+} RealCdn;
+
+/* nginx serves the simulator's videos at PREFIX/<task id>.mp4. */
+static RealCdn *
+real_cdn_new (SeedanceSim * sim, Pki * pki, const gchar * prefix)
+{
+  RealCdn *cdn = g_new0 (RealCdn, 1);
+  g_autofree gchar *base = NULL;
+
+  cdn->root = g_dir_make_tmp ("seedance-cdn-XXXXXX", NULL);
+  cdn->nginx = test_nginx_start (cdn->root, pki->cert, pki->key);
+  base = g_strconcat (test_server_get_url (cdn->nginx), prefix, NULL);
+  seedance_sim_set_video_base_url (sim, base, cdn->root);
+  return cdn;
+}
+
+static void
+real_cdn_free (RealCdn * cdn)
+{
+  test_server_stop (cdn->nginx);
+  remove_dir (cdn->root);
+  g_free (cdn->root);
+  g_free (cdn);
+}
+
+static GBytes *
+pull_bytes (GstElement * appsink, gsize want)
+{
+  GByteArray *acc = g_byte_array_new ();
+
+  while (acc->len < want) {
+    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (appsink),
+        20 * GST_SECOND);
+    GstMapInfo map;
+    GstBuffer *buf;
+
+    if (sample == NULL)
+      break;
+    buf = gst_sample_get_buffer (sample);
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    g_byte_array_append (acc, map.data, map.size);
+    gst_buffer_unmap (buf, &map);
+    gst_sample_unref (sample);
+  }
+  return g_byte_array_free_to_bytes (acc);
+}
+
+static void
+seek_and_check (GstElement * pipeline, GstElement * appsink, GBytes * file,
+    guint64 offset)
+{
+  gsize size = g_bytes_get_size (file);
+  gsize want = MIN (300000, size - offset);
+  GBytes *got;
+
+  fail_unless (gst_element_seek (pipeline, 1.0, GST_FORMAT_BYTES,
+          GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, offset, GST_SEEK_TYPE_NONE,
+          -1), "seek to %" G_GUINT64_FORMAT " refused", offset);
+  got = pull_bytes (appsink, want);
+  fail_unless (g_bytes_get_size (got) >= want, "only %" G_GSIZE_FORMAT
+      " bytes after a seek to %" G_GUINT64_FORMAT, g_bytes_get_size (got),
+      offset);
+  fail_unless (memcmp (g_bytes_get_data (got, NULL),
+          (const guint8 *) g_bytes_get_data (file, NULL) + offset, want) == 0,
+      "wrong bytes after a seek to %" G_GUINT64_FORMAT, offset);
+  g_bytes_unref (got);
+}
+
+GST_START_TEST (test_http2_cdn_seek_matrix)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = test_sim_new ();
+  RealCdn *cdn = real_cdn_new (sim, pki, "");
+  g_autofree gchar *path = NULL, *rest = NULL, *log = NULL;
+  GBytes *file = big_clip (&path), *head;
+  GstElement *pipeline, *appsink, *src;
+  gint64 duration = -1;
+  gsize size = g_bytes_get_size (file);
+  guint64 offsets[] = { size / 2, size - 1000, 0, size / 3, size / 2,
+    size / 3, 1
+  };
+  guint i;
+
+  seedance_sim_set_video_file (sim, path);
+  rest = g_strdup_printf ("prompt=x resolution=480p ssl-ca-file=\"%s\" "
+      "stall-timeout=5 ! appsink name=sink sync=false max-buffers=4", pki->ca);
+  pipeline = test_pipeline_new (sim, rest);
+  appsink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  src = test_pipeline_get_src (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  head = pull_bytes (appsink, 100000);
+  fail_unless (g_bytes_get_size (head) >= 100000, "no data");
+  fail_unless (memcmp (g_bytes_get_data (head, NULL),
+          g_bytes_get_data (file, NULL), 100000) == 0);
+  fail_unless (gst_element_query_duration (src, GST_FORMAT_BYTES, &duration));
+  fail_unless_equals_int64 (duration, size);
+  for (i = 0; i < G_N_ELEMENTS (offsets); i++)
+    seek_and_check (pipeline, appsink, file, offsets[i]);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  /* From nginx, over HTTP/2, with ranges. */
+  log = test_server_wait_for_log (cdn->nginx, "HTTP/2.0", 5000);
+  fail_unless (test_count_occurrences (log, " 206 HTTP/2.0 ") >= 1 +
+      G_N_ELEMENTS (offsets) - 1, "too few ranged HTTP/2 answers: %s", log);
+  fail_if (strstr (log, "HTTP/1.") != NULL, "not all over HTTP/2: %s", log);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_VIDEO), 0);
+
+  g_bytes_unref (head);
+  g_bytes_unref (file);
+  gst_object_unref (appsink);
+  gst_object_unref (pipeline);
+  real_cdn_free (cdn);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+/* A CDN that rewrites on the fly: HTTP/2, no length, Range ignored. */
+GST_START_TEST (test_http2_cdn_without_length)
+{
+  Pki *pki = pki_new ();
+  SeedanceSim *sim = test_sim_new ();
+  RealCdn *cdn = real_cdn_new (sim, pki, "/nolength");
+  g_autofree gchar *path = NULL, *props = NULL, *log = NULL;
+  GBytes *file = big_clip (&path);
+
+  seedance_sim_set_video_file (sim, path);
+  props = g_strdup_printf ("prompt=x resolution=480p ssl-ca-file=\"%s\"",
+      pki->ca);
+  play_and_check (sim, props, file);
+  log = test_server_wait_for_log (cdn->nginx, "HTTP/2.0", 5000);
+  fail_unless (strstr (log, " 200 HTTP/2.0 ") != NULL, "%s", log);
+
+  g_bytes_unref (file);
+  real_cdn_free (cdn);
+  seedance_sim_free (sim);
+  pki_free (pki);
+}
+
+GST_END_TEST;
+
+/* --- IPv6 --- */
+
+static gboolean
+have_ipv6_loopback (void)
+{
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+  gboolean ok = sock && g_socket_bind (sock, addr, FALSE, NULL);
+
+  g_object_unref (addr);
+  g_object_unref (lo);
+  g_clear_object (&sock);
+  return ok;
+}
+
+GST_START_TEST (test_ipv6_base_url)
+{
+  SeedanceSim *sim = seedance_sim_new ();
+  GError *err = NULL;
+
+  seedance_sim_set_schedule (sim, 100, 300);
+  seedance_sim_set_ipv6 (sim, TRUE);
+  fail_unless (seedance_sim_start (sim, 0, &err), "simulator: %s",
+      err ? err->message : "?");
+  fail_unless (g_str_has_prefix (seedance_sim_get_base_url (sim),
+          "http://[::1]:"), "%s", seedance_sim_get_base_url (sim));
+  run_and_compare (sim, "prompt=x resolution=480p", NULL, NULL, NULL);
+  fail_unless_equals_int (seedance_sim_count_requests (sim,
+          SEEDANCE_SIM_CREATE), 1);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
 static Suite *
 networks_suite (void)
 {
   Suite *s = suite_create ("networks");
   TCase *transport = tcase_create ("transport");
+  TCase *tls = tcase_create ("tls");
+  TCase *proxies = tcase_create ("proxies");
+  TCase *hosts = tcase_create ("hosts");
 
   suite_add_tcase (s, transport);
   tcase_set_timeout (transport, 120);
@@ -627,6 +1544,40 @@ networks_suite (void)
   tcase_add_test (transport, test_http_proxy_from_environment);
   tcase_add_test (transport, test_http_proxy_refusals);
   tcase_add_test (transport, test_http_proxy_credentials);
+
+  suite_add_tcase (s, tls);
+  tcase_set_timeout (tls, 120);
+  tcase_add_test (tls, test_https_with_ca_file);
+  tcase_add_test (tls, test_https_ssl_strict_false_accepts_a_bad_certificate);
+  tcase_add_test (tls, test_https_bad_certificate_is_a_clear_error);
+
+  suite_add_tcase (s, proxies);
+  tcase_set_timeout (proxies, 120);
+  tcase_add_test (proxies, test_proxy_by_property);
+  tcase_add_test (proxies, test_proxy_by_https_proxy_variable);
+  tcase_add_test (proxies, test_proxy_refuses_the_tunnel);
+  tcase_add_test (proxies, test_proxy_authentication_required);
+  tcase_add_test (proxies, test_proxy_refuses_the_file_host);
+  tcase_add_test (proxies, test_proxy_credentials_work_and_are_never_shown);
+
+  suite_add_tcase (s, hosts);
+  /* The first test renders the 20 MB clip. */
+  tcase_set_timeout (hosts, 300);
+  tcase_add_loop_test (hosts, test_moov_at_end_from_hosts_of_every_shape, 0,
+      G_N_ELEMENTS (file_host_modes));
+  tcase_add_test (hosts, test_http2_cdn_seek_matrix);
+  tcase_add_test (hosts, test_http2_cdn_without_length);
+
+  if (have_ipv6_loopback ()) {
+    TCase *ipv6 = tcase_create ("ipv6");
+
+    suite_add_tcase (s, ipv6);
+    tcase_set_timeout (ipv6, 60);
+    tcase_add_test (ipv6, test_ipv6_base_url);
+  } else {
+    g_print ("SKIP networks/test_ipv6_base_url: this machine has no IPv6 "
+        "loopback (::1)\n");
+  }
   return s;
 }
 
@@ -637,12 +1588,19 @@ main (int argc, char **argv)
     NULL
   };
   g_autofree gchar *openssl = g_find_program_in_path ("openssl");
+  const gchar *proxy_vars[] = { "http_proxy", "https_proxy", "HTTPS_PROXY",
+    "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"
+  };
   gboolean skip = FALSE;
+  gint status;
   guint i;
 
   if (openssl == NULL)
     missing[2] = g_strdup ("openssl is not installed (Debian package "
         "openssl)");
+  else if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    missing[2] = g_strdup ("GIO has no TLS backend for the simulator "
+        "(Debian package glib-networking)");
   for (i = 0; i < G_N_ELEMENTS (missing); i++) {
     if (missing[i]) {
       g_print ("SKIP networks: %s\n", missing[i]);
@@ -653,6 +1611,13 @@ main (int argc, char **argv)
   if (skip)
     return 77;
 
+  /* The tests choose the proxies; none from the caller's environment. */
+  for (i = 0; i < G_N_ELEMENTS (proxy_vars); i++)
+    g_unsetenv (proxy_vars[i]);
   gst_check_init (&argc, &argv);
-  return gst_check_run_suite (networks_suite (), "networks", __FILE__);
+  shared_dir = g_dir_make_tmp ("seedance-networks-XXXXXX", NULL);
+  status = gst_check_run_suite (networks_suite (), "networks", __FILE__);
+  remove_dir (shared_dir);
+  g_free (shared_dir);
+  return status;
 }
