@@ -1296,6 +1296,8 @@ static const struct
         SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE},
   {"chunked, Accept-Ranges: none", SEEDANCE_SIM_FILE_HOST_CHUNKED |
         SEEDANCE_SIM_FILE_HOST_NO_RANGES},
+  {"redirected to another host, chunked", SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST
+        | SEEDANCE_SIM_FILE_HOST_CHUNKED},
   {"redirected to another host, chunked, Range ignored",
       SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST | SEEDANCE_SIM_FILE_HOST_CHUNKED |
         SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE},
@@ -1308,8 +1310,9 @@ GST_START_TEST (test_moov_at_end_from_hosts_of_every_shape)
   GBytes *file = big_clip (&path), *written = NULL;
   GstMessage *msg;
   GPtrArray *reqs;
-  guint i;
+  guint i, on_second_host = 0;
 
+  /* __i__ is the row of file_host_modes (in a failure's ":N:"). */
   GST_INFO ("file host: %s", file_host_modes[__i__].name);
   seedance_sim_set_video_file (sim, path);
   seedance_sim_set_file_host_mode (sim, file_host_modes[__i__].flags);
@@ -1319,14 +1322,18 @@ GST_START_TEST (test_moov_at_end_from_hosts_of_every_shape)
   test_assert_eos (msg);
   assert_same_bytes (written, file);
 
-  /* The key never went to a file host. */
+  /* The key never went to a file host; a redirect was followed. */
   reqs = seedance_sim_get_requests (sim);
   for (i = 0; i < reqs->len; i++) {
     SeedanceSimRequest *r = g_ptr_array_index (reqs, i);
 
     if (r->endpoint == SEEDANCE_SIM_VIDEO)
       fail_unless (r->authorization == NULL, "the key went to %s", r->host);
+    if (g_strcmp0 (r->host, seedance_sim_get_second_file_host (sim)) == 0)
+      on_second_host++;
   }
+  if (file_host_modes[__i__].flags & SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST)
+    fail_unless (on_second_host > 0, "the redirect was not followed");
 
   g_ptr_array_unref (reqs);
   g_bytes_unref (written);
