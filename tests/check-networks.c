@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -582,8 +583,9 @@ GST_END_TEST;
 
 /* --- through the element --- */
 
-/* The directory main() made for files the tests share (the 20 MB clip,
- * rendered once by the first test that needs it). */
+/* The run's temporary directory, made by main(): files the tests share
+ * (the 20 MB clip, rendered once by the first test that needs it) and
+ * every other temporary directory. */
 static gchar *shared_dir;
 
 static SeedanceSim *
@@ -1600,6 +1602,7 @@ main (int argc, char **argv)
     "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"
   };
   gboolean skip = FALSE;
+  const gchar *tmp;
   gint status;
   guint i;
 
@@ -1619,11 +1622,21 @@ main (int argc, char **argv)
   if (skip)
     return 77;
 
+  /* Every temporary directory of the run (the servers', the PKI's, the
+   * simulator's) goes under one, removed at the end: a failed test stops
+   * before it cleans up.  Before anything asks GLib for TMPDIR. */
+  tmp = g_getenv ("TMPDIR");
+  shared_dir = g_build_filename (tmp && tmp[0] ? tmp : "/tmp",
+      "seedance-networks-XXXXXX", NULL);
+  if (mkdtemp (shared_dir) == NULL) {
+    g_printerr ("cannot make %s\n", shared_dir);
+    return 1;
+  }
+  g_setenv ("TMPDIR", shared_dir, TRUE);
   /* The tests choose the proxies; none from the caller's environment. */
   for (i = 0; i < G_N_ELEMENTS (proxy_vars); i++)
     g_unsetenv (proxy_vars[i]);
   gst_check_init (&argc, &argv);
-  shared_dir = g_dir_make_tmp ("seedance-networks-XXXXXX", NULL);
   status = gst_check_run_suite (networks_suite (), "networks", __FILE__);
   remove_dir (shared_dir);
   g_free (shared_dir);
