@@ -343,7 +343,10 @@ GST_START_TEST (test_moov_at_end_over_10mb_through_qtdemux)
   for (i = 0; i < reqs->len; i++) {
     SeedanceSimRequest *r = g_ptr_array_index (reqs, i);
 
-    if (r->endpoint == SEEDANCE_SIM_VIDEO && r->range)
+    /* Every download asks for a Range, from byte 0 too (for the total
+     * in Content-Range): the jumps are the ones from further on. */
+    if (r->endpoint == SEEDANCE_SIM_VIDEO && r->range &&
+        !g_str_has_prefix (r->range, "bytes=0-"))
       ranged++;
   }
   g_ptr_array_unref (reqs);
@@ -361,7 +364,7 @@ GST_START_TEST (test_moov_at_end_over_10mb_through_qtdemux)
   fail_unless (size > 10 * 1024 * 1024, "the file is only %" G_GINT64_FORMAT
       " bytes", size);
   /* qtdemux jumped to the moov atom and back: Range requests. */
-  fail_unless (ranged >= 1, "no Range request was made");
+  fail_unless (ranged >= 1, "no Range request past byte 0 was made");
 
   gst_message_unref (msg);
   gst_object_unref (pipeline);
