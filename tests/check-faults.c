@@ -938,4 +938,12 @@ faults_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (faults);
+int
+main (int argc, char **argv)
+{
+  gst_check_init (&argc, &argv);
+  if (!test_have_elements (TEST_SIM_ELEMENTS, "qtdemux", "appsink", NULL) ||
+      !test_have_program ("gst-inspect-1.0", "gstreamer1.0-tools"))
+    return TEST_EXIT_SKIP;
+  return gst_check_run_suite (faults_suite (), "faults", __FILE__);
+}

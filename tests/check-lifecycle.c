@@ -926,4 +926,6 @@ lifecycle_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (lifecycle);
+TEST_CHECK_MAIN_REQUIRING (lifecycle, TEST_SIM_ELEMENTS,
+    TEST_SIM_AUDIO_ELEMENTS, TEST_DECODE_ELEMENTS, "playbin", "videoscale",
+    "audioresample");

@@ -459,4 +459,4 @@ request_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (request);
+TEST_CHECK_MAIN_REQUIRING (request, TEST_SIM_ELEMENTS);

@@ -479,4 +479,5 @@ seedancesrc_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (seedancesrc);
+TEST_CHECK_MAIN_REQUIRING (seedancesrc, TEST_SIM_ELEMENTS,
+    TEST_SIM_AUDIO_ELEMENTS, TEST_DECODE_ELEMENTS);

@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "seedance-sim.h"
+#include "common/harness.h"
 
 static SeedanceSim *sim;
 static gchar *tmp_dir;
@@ -707,4 +707,8 @@ examples_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (examples);
+/* The simulator's elements, what seedance-rundown builds its programme
+ * with, and what decodes the clips. */
+TEST_CHECK_MAIN_REQUIRING (examples, TEST_SIM_ELEMENTS, TEST_SIM_AUDIO_ELEMENTS,
+    TEST_DECODE_ELEMENTS, "videoscale", "videorate", "audioresample", "concat",
+    "mpegtsmux", "identity", "queue");
