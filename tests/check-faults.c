@@ -831,6 +831,33 @@ GST_END_TEST;
 
 /* --- state changes --- */
 
+/* Records every ERROR and WARNING message as it is posted: a pipeline
+ * going to NULL flushes its bus, so popping afterwards would miss some. */
+static GstBusSyncReply
+record_problems (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  GString *problems = user_data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR ||
+      GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    GError *err = NULL;
+    gchar *debug = NULL;
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &err, &debug);
+    else
+      gst_message_parse_warning (msg, &err, &debug);
+    GST_OBJECT_LOCK (bus);
+    g_string_append_printf (problems, " [%s from %s: %s (%s)]",
+        GST_MESSAGE_TYPE_NAME (msg), GST_MESSAGE_SRC_NAME (msg),
+        err->message, debug ? debug : "");
+    GST_OBJECT_UNLOCK (bus);
+    g_error_free (err);
+    g_free (debug);
+  }
+  return GST_BUS_PASS;
+}
+
 GST_START_TEST (test_random_state_changes)
 {
   SeedanceSim *sim = test_sim_new ();
@@ -839,23 +866,33 @@ GST_START_TEST (test_random_state_changes)
   gdouble worst = 0;
 
   /* Creation, polling and download at varying moments: a slow file host
-   * keeps some downloads going. */
+   * keeps some downloads going.  Every change must succeed (or go async)
+   * and none may post an error or a warning; a critical or a warning
+   * logged anywhere aborts the test (GstCheck makes them fatal). */
   seedance_sim_set_schedule (sim, 150, 150);
   add_fault (sim, SEEDANCE_SIM_VIDEO, SEEDANCE_SIM_FAULT_DELAY, 0, 0, 0, 0);
   for (round = 0; round < 120; round++) {
     GstElement *pipeline = test_pipeline_new (sim, "prompt=x "
         "resolution=480p ! queue ! fakesink sync=true");
+    GstBus *bus = gst_element_get_bus (pipeline);
+    GString *problems = g_string_new (NULL);
     GstState targets[] = { GST_STATE_PLAYING, GST_STATE_PAUSED,
       GST_STATE_READY, GST_STATE_PLAYING, GST_STATE_NULL
     };
+    GstStateChangeReturn ret;
+    gint64 t0;
     guint step;
 
+    gst_bus_set_sync_handler (bus, record_problems, problems, NULL);
     for (step = 0; step < 4; step++) {
       GstState target = targets[g_rand_int_range (rand, 0, 5)];
-      gint64 t0 = g_get_monotonic_time ();
       gdouble ms;
 
-      gst_element_set_state (pipeline, target);
+      t0 = g_get_monotonic_time ();
+      ret = gst_element_set_state (pipeline, target);
+      fail_if (ret == GST_STATE_CHANGE_FAILURE,
+          "round %u, step %u: the change to %s failed", round, step,
+          gst_element_state_get_name (target));
       if (target == GST_STATE_PLAYING && g_rand_boolean (rand))
         gst_element_seek_simple (pipeline, GST_FORMAT_BYTES,
             GST_SEEK_FLAG_FLUSH, g_rand_int_range (rand, 0, 100000));
@@ -863,7 +900,15 @@ GST_START_TEST (test_random_state_changes)
       worst = MAX (worst, ms);
       g_usleep (g_rand_int_range (rand, 0, 250) * 1000);
     }
-    worst = MAX (worst, test_time_to_null (pipeline));
+    t0 = g_get_monotonic_time ();
+    ret = gst_element_set_state (pipeline, GST_STATE_NULL);
+    worst = MAX (worst, (g_get_monotonic_time () - t0) / 1000.0);
+    fail_unless_equals_int (ret, GST_STATE_CHANGE_SUCCESS);
+    gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+    fail_unless (problems->len == 0, "round %u:%s", round, problems->str);
+
+    g_string_free (problems, TRUE);
+    gst_object_unref (bus);
     gst_object_unref (pipeline);
   }
   fail_unless (worst < 2000, "a state change took %.0f ms", worst);

@@ -177,6 +177,29 @@ GST_START_TEST (test_second_run_is_served_from_the_cache)
 
 GST_END_TEST;
 
+/* Waits until `cache` holds a task journal (KEY.task, which appears whole,
+ * by rename), at most `timeout_s`. */
+static gboolean
+wait_for_journal (const gchar * cache, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline) {
+    GDir *d = g_dir_open (cache, 0, NULL);
+    const gchar *name;
+    gboolean found = FALSE;
+
+    while (d && !found && (name = g_dir_read_name (d)))
+      found = g_str_has_suffix (name, ".task");
+    if (d)
+      g_dir_close (d);
+    if (found)
+      return TRUE;
+    g_usleep (20000);
+  }
+  return FALSE;
+}
+
 GST_START_TEST (test_killed_while_polling_then_rerun_resumes)
 {
   SeedanceSim *sim = test_sim_new ();
@@ -208,7 +231,7 @@ GST_START_TEST (test_killed_while_polling_then_rerun_resumes)
     g_usleep (20000);
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_CREATE), 1);
-  g_usleep (300000);
+  fail_unless (wait_for_journal (cache, 20), "no task journal in %s", cache);
   g_subprocess_send_signal (child, SIGKILL);
   g_subprocess_wait (child, NULL, NULL);
 

@@ -424,14 +424,43 @@ GST_START_TEST (test_stop_during_download)
 
 GST_END_TEST;
 
+/* Reads what the peer sent on `conn` until it closes its end (TRUE), or
+ * until `timeout_s` passes with the connection still open (FALSE). */
+static gboolean
+read_until_closed (GSocket * conn, guint timeout_s, GString * received)
+{
+  gchar buf[4096];
+
+  g_socket_set_blocking (conn, TRUE);
+  g_socket_set_timeout (conn, timeout_s);
+  for (;;) {
+    GError *err = NULL;
+    gssize n = g_socket_receive (conn, buf, sizeof (buf), NULL, &err);
+
+    if (n > 0) {
+      g_string_append_len (received, buf, n);
+      continue;
+    }
+    if (n == 0)
+      return TRUE;
+    /* A reset is a close too; a timeout is not. */
+    n = !g_error_matches (err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_error_free (err);
+    return n;
+  }
+}
+
 GST_START_TEST (test_stop_while_connecting)
 {
-  /* A loopback listener that never accepts and never answers: the
-   * transfer hangs in the connect or waiting for the headers, and must
-   * not hold the stop. */
+  /* A loopback listener that never accepts and never answers: the kernel
+   * completes the handshake and queues the connection, the element waits
+   * for an answer that never comes, and must not hold the stop. */
   guint port;
   GSocket *sock = test_loopback_socket (TRUE, &port);
+  GSocket *conn;
   GstElement *pipeline, *src, *sink;
+  GString *received = g_string_new (NULL);
+  GError *err = NULL;
   gchar *url;
   gdouble ms;
 
@@ -444,11 +473,29 @@ GST_START_TEST (test_stop_while_connecting)
   gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
   gst_element_link (src, sink);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_usleep (500 * 1000);
+  /* A connection waiting in the listener's queue: the element is in the
+   * middle of its create when it is stopped. */
+  fail_unless (g_socket_condition_timed_wait (sock, G_IO_IN,
+          10 * G_USEC_PER_SEC, NULL, NULL),
+      "the element never connected to the listener");
   ms = test_time_to_null (pipeline);
   fail_unless (ms < 3000, "stopping took %.0f ms", ms);
-
   gst_object_unref (pipeline);
+
+  /* That connection was the element's create, and it is given up: its end
+   * is closed, not left open. */
+  conn = g_socket_accept (sock, NULL, &err);
+  fail_unless (conn != NULL, "accept: %s", err ? err->message : "?");
+  fail_unless (read_until_closed (conn, 5, received),
+      "the element left its connection open after stopping");
+  GST_INFO ("the element sent %" G_GSIZE_FORMAT " bytes: %.60s",
+      received->len, received->str);
+  fail_unless (received->len == 0 || g_str_has_prefix (received->str,
+          "POST /api/v3/contents/generations/tasks "),
+      "not a create: %.80s", received->str);
+
+  g_string_free (received, TRUE);
+  g_object_unref (conn);
   g_free (url);
   g_object_unref (sock);
 }
