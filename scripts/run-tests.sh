@@ -14,7 +14,16 @@ for line in open(sys.argv[1]):
     t = json.loads(line)
     out = t.get("stdout") or ""
     m = re.findall(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)", out)
-    if m:
+    tap = re.findall(r"^(?:ok|not ok) \d+.*$", out, re.M)  # GTest suites
+    if tap and not m:
+        bad = sum(1 for l in tap if l.startswith("not ok"))
+        skips = sum(1 for l in tap if l.startswith("ok") and "# SKIP" in l)
+        passed += len(tap) - bad - skips
+        skipped += skips
+        if t["result"] != "OK" and bad == 0:
+            bad = 1  # bailed out or crashed
+        failed += bad
+    elif m:
         checks, failures, errors = map(int, m[-1])
         bad = failures + errors
         if t["result"] != "OK" and bad == 0:
