@@ -225,7 +225,7 @@ typedef struct
   /* The download.  `next_offset` is the offset of the next byte create()
    * hands out; `stream_pos` that of the next byte the transfer delivers;
    * the buffers in between wait in `ready` and `fill`. */
-  SeedanceDownload *download;
+  SeedanceHttpStream *download;
   gint64 size;
   guint64 next_offset;
   guint64 stream_pos;
@@ -1191,7 +1191,7 @@ run_clear_download (Run * run)
 {
   GstBuffer *buf;
 
-  g_clear_pointer (&run->download, seedance_download_free);
+  g_clear_pointer (&run->download, seedance_http_stream_free);
   while ((buf = g_queue_pop_head (&run->ready)))
     gst_buffer_unref (buf);
   if (run->fill) {
@@ -1919,7 +1919,7 @@ transfer_failed (GstSeedanceSrc * self, GError * err)
   g_autoptr (GError) wait_err = NULL;
   guint delay;
 
-  g_clear_pointer (&run->download, seedance_download_free);
+  g_clear_pointer (&run->download, seedance_http_stream_free);
   if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return GST_FLOW_FLUSHING;
 
@@ -1990,13 +1990,13 @@ open_download (GstSeedanceSrc * self, SeedanceHttpSink sink)
       continue;
     }
 
-    status = seedance_download_get_status (run->download);
-    if (g_strcmp0 (seedance_download_get_effective_url (run->download),
+    status = seedance_http_stream_get_status (run->download);
+    if (g_strcmp0 (seedance_http_stream_get_effective_url (run->download),
             run->video_url) != 0)
       GST_DEBUG_OBJECT (self, "the video was redirected to %s",
-          seedance_download_get_effective_url (run->download));
+          seedance_http_stream_get_effective_url (run->download));
     if (status == 200 || status == 206) {
-      total = seedance_download_get_total_size (run->download);
+      total = seedance_http_stream_get_total_size (run->download);
       if (run->size < 0 && total >= 0)
         set_size (self, total);
       else if (run->size >= 0 && total >= 0 && total != run->size) {
@@ -2007,7 +2007,7 @@ open_download (GstSeedanceSrc * self, SeedanceHttpSink sink)
       }
       return GST_FLOW_OK;
     }
-    g_clear_pointer (&run->download, seedance_download_free);
+    g_clear_pointer (&run->download, seedance_http_stream_free);
 
     if (status == 416 && run->size >= 0 &&
         run->stream_pos >= (guint64) run->size)
@@ -2052,7 +2052,7 @@ pump_download (GstSeedanceSrc * self, SeedanceHttpSink sink, gboolean * done)
 
   *done = FALSE;
   if (run->size >= 0 && run->stream_pos >= (guint64) run->size) {
-    g_clear_pointer (&run->download, seedance_download_free);
+    g_clear_pointer (&run->download, seedance_http_stream_free);
     *done = TRUE;
     return GST_FLOW_OK;
   }
@@ -2067,12 +2067,12 @@ pump_download (GstSeedanceSrc * self, SeedanceHttpSink sink, gboolean * done)
       return ret;
   }
 
-  if (!seedance_download_pump (run->download, &eof, &err))
+  if (!seedance_http_stream_pump (run->download, &eof, &err))
     return transfer_failed (self, err);
   if (!eof)
     return GST_FLOW_OK;
 
-  g_clear_pointer (&run->download, seedance_download_free);
+  g_clear_pointer (&run->download, seedance_http_stream_free);
   if (run->size >= 0 && run->stream_pos < (guint64) run->size) {
     /* The body ended early: a dropped connection is not the end. */
     g_autoptr (GError) e = g_error_new (SEEDANCE_HTTP_ERROR,

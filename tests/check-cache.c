@@ -1,10 +1,20 @@
-/* The clip cache and task journal, on a temporary directory of its own. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ *
+ * The clip cache and task journal, on a temporary directory of its own.
+ * GStreamer-free apart from the check framework. */
 #include <gst/check/gstcheck.h>
 
 #include "seedance/cache.h"
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ROOT "https://ark.example.com/api/v3"
@@ -48,7 +58,7 @@ static SeedanceCache *
 open_cache (const gchar * dir)
 {
   GError *err = NULL;
-  SeedanceCache *cache = seedance_cache_open (dir, &err);
+  SeedanceCache *cache = seedance_cache_open (dir, 0, &err);
 
   fail_unless (cache != NULL, "%s", err ? err->message : "");
   return cache;
@@ -159,8 +169,7 @@ GST_START_TEST (test_key_differs)
   /* The service. */
   fail_if (same_key (ROOT, BODY, "https://other.example.com/api/v3", BODY));
   fail_if (same_key (ROOT, BODY, "http://ark.example.com/api/v3", BODY));
-  fail_if (same_key (ROOT, BODY, "https://ark.example.com:8443/api/v3",
-          BODY));
+  fail_if (same_key (ROOT, BODY, "https://ark.example.com:8443/api/v3", BODY));
 
   /* Only scheme, host and port count; default ports are the same. */
   fail_unless (same_key (ROOT, BODY, "https://ark.example.com:443/api/v3",
@@ -169,6 +178,10 @@ GST_START_TEST (test_key_differs)
   fail_unless (same_key ("http://127.0.0.1/api/v3", BODY,
           "http://127.0.0.1:80/other", BODY));
   fail_unless (same_key ("HTTPS://ARK.example.com/api/v3", BODY, ROOT, BODY));
+
+  /* The error domain's name is what GLib shows in messages. */
+  fail_unless_equals_string (g_quark_to_string (SEEDANCE_CACHE_ERROR),
+      "seedance-cache-error-quark");
 
   /* Not JSON: no key. */
   fail_unless (seedance_cache_key (ROOT, "{\"a\":", &err) == NULL);
@@ -448,14 +461,14 @@ GST_START_TEST (test_unusable_directory)
 
   /* The parent is a regular file: even root cannot make a directory in it. */
   fail_unless (g_file_set_contents (file, "x", -1, NULL));
-  fail_unless (seedance_cache_open (below, &err) == NULL);
+  fail_unless (seedance_cache_open (below, 0, &err) == NULL);
   fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
           SEEDANCE_CACHE_ERROR_UNUSABLE));
   fail_unless (strstr (err->message, below) != NULL, "%s", err->message);
   g_clear_error (&err);
 
   /* A regular file where the directory should be. */
-  fail_unless (seedance_cache_open (file, &err) == NULL);
+  fail_unless (seedance_cache_open (file, 0, &err) == NULL);
   fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
           SEEDANCE_CACHE_ERROR_UNUSABLE));
   fail_unless (strstr (err->message, file) != NULL, "%s", err->message);
@@ -664,6 +677,1012 @@ GST_START_TEST (test_nothing_but_what_was_given)
 
 GST_END_TEST;
 
+/* The claim. */
+
+static SeedanceCache *
+open_cache_max (const gchar * dir, guint64 max_size)
+{
+  GError *err = NULL;
+  SeedanceCache *cache = seedance_cache_open (dir, max_size, &err);
+
+  fail_unless (cache != NULL, "%s", err ? err->message : "");
+  return cache;
+}
+
+static SeedanceCacheClaim *
+claim_ok (SeedanceCache * cache, const gchar * key)
+{
+  GError *err = NULL;
+  SeedanceCacheClaim *claim = seedance_cache_claim (cache, key, NULL, &err);
+
+  fail_unless (claim != NULL, "%s", err ? err->message : "");
+  return claim;
+}
+
+static gboolean
+has (SeedanceCache * cache, const gchar * key, const gchar * suffix)
+{
+  gchar *path = entry (cache, key, suffix);
+  gboolean there = g_file_test (path, G_FILE_TEST_EXISTS);
+
+  g_free (path);
+  return there;
+}
+
+static guint8 *
+make_data (gsize len, guint seed)
+{
+  guint8 *data = g_malloc (len);
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    data[i] = (guint8) (i * 7 + seed + (i >> 9));
+  return data;
+}
+
+static SeedanceSpool *
+spool_with (SeedanceCacheClaim * claim, const guint8 * data, gsize len)
+{
+  GError *err = NULL;
+  SeedanceSpool *spool = seedance_cache_claim_new_spool (claim, &err);
+
+  fail_unless (spool != NULL, "%s", err ? err->message : "");
+  fail_unless (seedance_spool_write (spool, data, len, &err), "%s",
+      err ? err->message : "");
+  return spool;
+}
+
+/* What an element does on a miss: journal, download, store. */
+static void
+store_new (SeedanceCache * cache, const gchar * key, gsize len, guint seed,
+    const gchar * task_id)
+{
+  SeedanceCacheClaim *claim = claim_ok (cache, key);
+  guint8 *data = make_data (len, seed);
+  SeedanceSpool *spool;
+  GError *err = NULL;
+
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  fail_unless (seedance_cache_claim_journal (claim, task_id, &err), "%s",
+      err ? err->message : "");
+  spool = spool_with (claim, data, len);
+  fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_HIT);
+  seedance_spool_free (spool);
+  seedance_cache_claim_free (claim);
+  g_free (data);
+}
+
+/* Cancels `cancellable` unless stopped within `ms`: a wait that should not
+ * happen fails the test with a message instead of hanging it. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  gint ms;
+  GCancellable *cancellable;
+  GThread *thread;
+} Watchdog;
+
+static gpointer
+watchdog_run (gpointer user_data)
+{
+  Watchdog *w = user_data;
+  gint64 end = g_get_monotonic_time () + w->ms * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&w->lock);
+  while (!w->done)
+    if (!g_cond_wait_until (&w->cond, &w->lock, end)) {
+      g_cancellable_cancel (w->cancellable);
+      break;
+    }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+static Watchdog *
+watchdog_start (GCancellable * cancellable, gint ms)
+{
+  Watchdog *w = g_new0 (Watchdog, 1);
+
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  w->ms = ms;
+  w->cancellable = cancellable;
+  w->thread = g_thread_new ("watchdog", watchdog_run, w);
+  return w;
+}
+
+static void
+watchdog_stop (Watchdog * w)
+{
+  g_mutex_lock (&w->lock);
+  w->done = TRUE;
+  g_cond_signal (&w->cond);
+  g_mutex_unlock (&w->lock);
+  g_thread_join (w->thread);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->cond);
+  g_free (w);
+}
+
+typedef struct
+{
+  SeedanceCache *cache;
+  const gchar *key;
+  GCancellable *cancellable;
+  gint *stored;                 /* set by the storer before it stores */
+  /* Results. */
+  SeedanceCacheClaim *claim;
+  GError *error;
+  gint stored_when_claimed;
+  gint done;
+  gint64 returned_at;
+} Claimant;
+
+static gpointer
+claimant_run (gpointer user_data)
+{
+  Claimant *c = user_data;
+
+  c->claim = seedance_cache_claim (c->cache, c->key, c->cancellable, &c->error);
+  c->returned_at = g_get_monotonic_time ();
+  if (c->stored)
+    c->stored_when_claimed = g_atomic_int_get (c->stored);
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+GST_START_TEST (test_claim_miss_journal_store)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *a = open_cache (dir);
+  SeedanceCache *b = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  gsize len = 3 * 1024 * 1024 + 5;
+  guint8 *data = make_data (len, 1);
+  gint stored = 0;
+  Claimant c = { b, key, NULL, &stored, };
+  SeedanceCacheClaim *claim;
+  SeedanceSpool *spool;
+  GError *err = NULL;
+  GThread *thread;
+  gchar *contents, *clip;
+  gint64 before, after;
+  gsize got;
+
+  fail_unless_equals_int (seedance_cache_peek (a, key), SEEDANCE_CACHE_MISS);
+
+  claim = claim_ok (a, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  fail_unless_equals_string (seedance_cache_claim_get_key (claim), key);
+  fail_unless (seedance_cache_claim_get_task_id (claim) == NULL);
+  fail_unless (seedance_cache_claim_get_clip_path (claim) == NULL);
+  fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
+  fail_unless (seedance_cache_claim_get_created_at (claim) == 0);
+
+  before = g_get_real_time () / G_USEC_PER_SEC;
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-42", &err), "%s",
+      err ? err->message : "");
+  after = g_get_real_time () / G_USEC_PER_SEC;
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
+      "cgt-42");
+  fail_unless (seedance_cache_claim_get_created_at (claim) >= before &&
+      seedance_cache_claim_get_created_at (claim) <= after);
+  /* Journalled at once, in the file: a crash from here loses nothing. */
+  fail_unless (has (a, key, ".task"));
+  /* A second journal for the same claim is refused. */
+  fail_if (seedance_cache_claim_journal (claim, "cgt-43", &err));
+  g_clear_error (&err);
+  /* A dry run sees it and does not wait for the lock. */
+  fail_unless_equals_int (seedance_cache_peek (b, key),
+      SEEDANCE_CACHE_JOURNALLED);
+
+  /* A second claimant (another cache object, another thread) waits while
+   * the first generates. */
+  thread = g_thread_new ("claimant", claimant_run, &c);
+  g_usleep (300 * 1000);
+  fail_if (g_atomic_int_get (&c.done), "the second claim did not wait");
+
+  spool = spool_with (claim, data, len);
+  fail_unless_equals_uint64 (seedance_spool_get_size (spool), len);
+  g_atomic_int_set (&stored, 1);
+  fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
+      err ? err->message : "");
+  fail_unless (seedance_spool_is_committed (spool));
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_HIT);
+  clip = entry (a, key, ".mp4");
+  fail_unless_equals_string (seedance_cache_claim_get_clip_path (claim), clip);
+  fail_unless_equals_string (seedance_cache_claim_get_task_json (claim), TASK);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
+      "cgt-42");
+  fail_if (has (a, key, ".task"), "the journal outlived the store");
+
+  /* Served from the cache as soon as the clip is stored, while the first
+   * still holds its claim (and reads its copy). */
+  g_thread_join (thread);
+  fail_unless (c.claim != NULL, "%s", c.error ? c.error->message : "");
+  fail_unless (c.stored_when_claimed, "the second claim did not wait");
+  fail_unless_equals_int (seedance_cache_claim_get_kind (c.claim),
+      SEEDANCE_CACHE_HIT);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (c.claim),
+      "cgt-42");
+  fail_unless_equals_string (seedance_cache_claim_get_clip_path (c.claim),
+      clip);
+  fail_unless_equals_string (seedance_cache_claim_get_task_json (c.claim),
+      TASK);
+  fail_unless (seedance_cache_claim_get_created_at (c.claim) >= before);
+  fail_unless (seedance_cache_claim_get_warning (c.claim) == NULL);
+  fail_unless (g_file_get_contents (clip, &contents, &got, NULL));
+  fail_unless_equals_uint64 (got, len);
+  fail_unless (memcmp (contents, data, len) == 0);
+  g_free (contents);
+  seedance_cache_claim_free (c.claim);
+
+  seedance_spool_free (spool);
+  seedance_cache_claim_free (claim);
+  /* Freeing the spool after the store leaves the clip. */
+  fail_unless (g_file_test (clip, G_FILE_TEST_IS_REGULAR));
+  fail_unless_equals_int (seedance_cache_peek (a, key), SEEDANCE_CACHE_HIT);
+
+  /* And again, later. */
+  claim = claim_ok (a, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_HIT);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
+      "cgt-42");
+  seedance_cache_claim_free (claim);
+
+  g_free (clip);
+  g_free (data);
+  g_free (key);
+  seedance_cache_free (a);
+  seedance_cache_free (b);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_processes_cooperate)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  guint8 *data = make_data (4096, 2);
+  SeedanceCacheClaim *claim = claim_ok (cache, key);
+  SeedanceSpool *spool;
+  GError *err = NULL;
+  int fds[2], status;
+  char byte;
+  pid_t pid;
+
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-p", NULL));
+  fail_unless (pipe (fds) == 0);
+  pid = fork ();
+  fail_if (pid < 0);
+  if (pid == 0) {
+    /* Another process, its own cache object: told only by the files. */
+    SeedanceCache *other = seedance_cache_open (dir, 0, NULL);
+    SeedanceCacheClaim *mine = seedance_cache_claim (other, key, NULL, NULL);
+    int ok = mine != NULL &&
+        seedance_cache_claim_get_kind (mine) == SEEDANCE_CACHE_HIT &&
+        g_strcmp0 (seedance_cache_claim_get_task_id (mine), "cgt-p") == 0;
+
+    byte = ok ? 'y' : 'n';
+    ok = write (fds[1], &byte, 1) == 1;
+    /* Tidy for a leak checker.  Closing the parent's claim here closes
+     * only this process's descriptor: the parent keeps its lock. */
+    seedance_cache_claim_free (mine);
+    seedance_cache_free (other);
+    seedance_cache_claim_free (claim);
+    seedance_cache_free (cache);
+    g_free (data);
+    g_free (key);
+    g_free (dir);
+    _exit (ok ? 0 : 2);
+  }
+  close (fds[1]);
+
+  /* The child waits for the key while this process holds it. */
+  {
+    GPollFD pfd = { fds[0], G_IO_IN, 0 };
+
+    fail_unless_equals_int (g_poll (&pfd, 1, 300), 0);
+  }
+  spool = spool_with (claim, data, 4096);
+  fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_int (read (fds[0], &byte, 1), 1);
+  fail_unless_equals_int (byte, 'y');
+  fail_unless_equals_int (waitpid (pid, &status, 0), pid);
+  /* Its verdict came through the pipe; its exit status may be a leak
+   * checker's. */
+  fail_unless (WIFEXITED (status));
+  close (fds[0]);
+
+  seedance_spool_free (spool);
+  seedance_cache_claim_free (claim);
+  g_free (data);
+  g_free (key);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_forget_task)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  SeedanceCacheClaim *claim;
+  gchar *id;
+
+  claim = claim_ok (cache, key);
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-a", NULL));
+  seedance_cache_claim_free (claim);
+
+  /* A rerun resumes the journalled task. */
+  claim = claim_ok (cache, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-a");
+  fail_unless (seedance_cache_claim_get_created_at (claim) > 0);
+  fail_unless (seedance_cache_claim_get_clip_path (claim) == NULL);
+
+  /* It cannot be resumed: gone from the journal, and the claim is a miss
+   * that still holds the lock and may journal a new task. */
+  seedance_cache_claim_forget_task (claim);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  fail_unless (seedance_cache_claim_get_task_id (claim) == NULL);
+  fail_if (has (cache, key, ".task"));
+  fail_unless_equals_int (seedance_cache_peek (cache, key),
+      SEEDANCE_CACHE_MISS);
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-b", NULL));
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  seedance_cache_claim_free (claim);
+
+  /* Only the task the claim was given is forgotten. */
+  claim = claim_ok (cache, key);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-b");
+  fail_unless (seedance_cache_put_task_id (cache, key, "cgt-c", NULL));
+  seedance_cache_claim_forget_task (claim);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  id = seedance_cache_get_task_id (cache, key, NULL);
+  fail_unless_equals_string (id, "cgt-c");
+  g_free (id);
+  seedance_cache_claim_free (claim);
+
+  g_free (key);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_claim_wait_is_cancellable)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *a = open_cache (dir);
+  SeedanceCache *b = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  GCancellable *cancellable = g_cancellable_new ();
+  Claimant c = { b, key, cancellable, };
+  SeedanceCacheClaim *holder, *claim;
+  GError *err = NULL;
+  GThread *thread;
+  gint64 cancelled_at, ms;
+
+  holder = claim_ok (a, key);
+
+  thread = g_thread_new ("claimant", claimant_run, &c);
+  /* Long enough for the claimant to be waiting; whether it is or not, the
+   * cancel must end it at once. */
+  g_usleep (150 * 1000);
+  fail_if (g_atomic_int_get (&c.done), "the claim did not wait");
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  g_thread_join (thread);
+  ms = (c.returned_at - cancelled_at) / 1000;
+  fail_unless (c.claim == NULL);
+  fail_unless (g_error_matches (c.error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_clear_error (&c.error);
+  fail_unless (ms < 100, "the wait ended %" G_GINT64_FORMAT " ms after the "
+      "cancel", ms);
+
+  /* Already cancelled: no wait at all. */
+  fail_unless (seedance_cache_claim (b, key, cancellable, &err) == NULL);
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_clear_error (&err);
+
+  /* The claim held all along is still good, and the next one gets in. */
+  fail_unless (seedance_cache_claim_journal (holder, "cgt-1", NULL));
+  seedance_cache_claim_free (holder);
+  g_cancellable_reset (cancellable);
+  claim = seedance_cache_claim (b, key, cancellable, &err);
+  fail_unless (claim != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  seedance_cache_claim_free (claim);
+
+  g_object_unref (cancellable);
+  g_free (key);
+  seedance_cache_free (a);
+  seedance_cache_free (b);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_readers_share)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *a = open_cache (dir);
+  SeedanceCache *b = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  GCancellable *cancellable = g_cancellable_new ();
+  SeedanceCacheClaim *reader1, *reader2;
+  GError *err = NULL;
+  Watchdog *dog;
+
+  store_new (a, key, 5000, 3, "cgt-r");
+  reader1 = claim_ok (a, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (reader1),
+      SEEDANCE_CACHE_HIT);
+
+  /* A second reader, in another cache object, does not wait for the
+   * first. */
+  dog = watchdog_start (cancellable, 3000);
+  reader2 = seedance_cache_claim (b, key, cancellable, &err);
+  watchdog_stop (dog);
+  fail_unless (reader2 != NULL, "the second reader waited: %s",
+      err ? err->message : "");
+  fail_unless_equals_int (seedance_cache_claim_get_kind (reader2),
+      SEEDANCE_CACHE_HIT);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (reader2),
+      "cgt-r");
+
+  seedance_cache_claim_free (reader1);
+  seedance_cache_claim_free (reader2);
+  g_object_unref (cancellable);
+  g_free (key);
+  seedance_cache_free (a);
+  seedance_cache_free (b);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static void
+check_warned (SeedanceCacheClaim * claim, const gchar * path)
+{
+  const GError *warning = seedance_cache_claim_get_warning (claim);
+
+  fail_unless (warning != NULL, "nothing reported about %s", path);
+  fail_unless (g_error_matches (warning, SEEDANCE_CACHE_ERROR,
+          SEEDANCE_CACHE_ERROR_CORRUPT));
+  fail_unless (strstr (warning->message, path) != NULL, "%s", warning->message);
+}
+
+GST_START_TEST (test_claim_removes_corrupt_entries)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  gchar *clip = entry (cache, key, ".mp4");
+  gchar *record = entry (cache, key, ".json");
+  gchar *journal = entry (cache, key, ".task");
+  SeedanceCacheClaim *claim;
+  gchar *contents;
+  gsize len;
+
+  /* A record that is not one: removed with its clip, reported, and the
+   * claim goes on as a miss. */
+  store_new (cache, key, 2000, 4, "cgt-1");
+  fail_unless (g_file_set_contents (record, "{\"size\":", -1, NULL));
+  fail_unless_equals_int (seedance_cache_peek (cache, key),
+      SEEDANCE_CACHE_MISS);
+  fail_unless (has (cache, key, ".json"), "a peek changed something");
+  claim = claim_ok (cache, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  check_warned (claim, clip);
+  fail_if (has (cache, key, ".json"));
+  fail_if (has (cache, key, ".mp4"));
+  seedance_cache_claim_free (claim);
+  /* Reported once. */
+  claim = claim_ok (cache, key);
+  fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
+  seedance_cache_claim_free (claim);
+
+  /* A clip that is not the one recorded. */
+  store_new (cache, key, 2000, 4, "cgt-1");
+  fail_unless (g_file_get_contents (clip, &contents, &len, NULL));
+  contents[1000] ^= 1;
+  fail_unless (g_file_set_contents (clip, contents, len, NULL));
+  g_free (contents);
+  claim = claim_ok (cache, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  check_warned (claim, clip);
+  fail_if (has (cache, key, ".mp4"));
+  seedance_cache_claim_free (claim);
+
+  /* A journal that is not one. */
+  fail_unless (g_file_set_contents (journal, "{\"task_id\":7}", -1, NULL));
+  claim = claim_ok (cache, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_MISS);
+  check_warned (claim, journal);
+  fail_if (has (cache, key, ".task"));
+  seedance_cache_claim_free (claim);
+
+  /* Both at once: one warning names both; a good journal beside a bad
+   * record is resumed. */
+  store_new (cache, key, 2000, 4, "cgt-1");
+  fail_unless (g_file_set_contents (record, "[]", -1, NULL));
+  fail_unless (g_file_set_contents (journal, "garbage", -1, NULL));
+  claim = claim_ok (cache, key);
+  check_warned (claim, clip);
+  check_warned (claim, journal);
+  seedance_cache_claim_free (claim);
+
+  store_new (cache, key, 2000, 4, "cgt-1");
+  g_unlink (record);
+  fail_unless (seedance_cache_put_task_id (cache, key, "cgt-9", NULL));
+  claim = claim_ok (cache, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-9");
+  check_warned (claim, clip);
+  seedance_cache_claim_free (claim);
+
+  g_free (journal);
+  g_free (record);
+  g_free (clip);
+  g_free (key);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static void
+check_mode (const gchar * path, guint mode)
+{
+  struct stat st;
+
+  fail_unless (stat (path, &st) == 0, "%s: %s", path, g_strerror (errno));
+  fail_unless ((st.st_mode & 07777) == mode, "%s has mode %o, not %o", path,
+      st.st_mode & 07777, mode);
+}
+
+GST_START_TEST (test_modes)
+{
+  gchar *top = make_tmpdir ();
+  gchar *parent = g_build_filename (top, "a", NULL);
+  gchar *dir = g_build_filename (parent, "b", NULL);
+  mode_t old_mask = umask (022);
+  SeedanceCache *cache = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  gchar *key2 = key_of (ROOT, "{}");
+  SeedanceCacheClaim *claim;
+  SeedanceSpool *spool;
+  guint8 *data = make_data (100, 5);
+  GError *err = NULL;
+  const gchar *name;
+  GDir *d;
+  guint files = 0;
+
+  check_mode (parent, 0700);
+  check_mode (dir, 0700);
+
+  claim = claim_ok (cache, key);
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-1", NULL));
+  spool = spool_with (claim, data, 100);
+  fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
+      err ? err->message : "");
+  seedance_spool_free (spool);
+  seedance_cache_claim_free (claim);
+  claim = claim_ok (cache, key2);
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-2", NULL));
+  seedance_cache_claim_free (claim);
+
+  /* Lock, journal, record and clip: every file the cache wrote. */
+  d = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (d))) {
+    gchar *path = g_build_filename (dir, name, NULL);
+
+    check_mode (path, 0600);
+    files++;
+    g_free (path);
+  }
+  g_dir_close (d);
+  fail_unless_equals_int (files, 5);
+
+  umask (old_mask);
+  g_free (data);
+  g_free (key2);
+  g_free (key);
+  seedance_cache_free (cache);
+  remove_tree (top);
+  g_free (dir);
+  g_free (parent);
+  g_free (top);
+}
+
+GST_END_TEST;
+
+#define CLIP_SIZE 1000
+
+/* Room for two clips of CLIP_SIZE, not three. */
+#define ROOM_FOR_TWO (2 * CLIP_SIZE + CLIP_SIZE / 2)
+
+static gboolean
+kept (SeedanceCache * cache, const gchar * key)
+{
+  gboolean clip = has (cache, key, ".mp4");
+
+  /* Clip and record go together. */
+  fail_unless_equals_int (clip, has (cache, key, ".json"));
+  return clip;
+}
+
+static void
+use (SeedanceCache * cache, const gchar * key)
+{
+  SeedanceCacheClaim *claim = claim_ok (cache, key);
+
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_HIT);
+  seedance_cache_claim_free (claim);
+}
+
+GST_START_TEST (test_evicts_least_recently_used)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache_max (dir, ROOM_FOR_TWO);
+  gchar *one = key_of (ROOT, "{\"n\":\"one\"}");
+  gchar *two = key_of (ROOT, "{\"n\":\"two\"}");
+  gchar *three = key_of (ROOT, "{\"n\":\"three\"}");
+  gchar *pending = key_of (ROOT, "{\"n\":\"pending\"}");
+  SeedanceCacheClaim *claim;
+
+  fail_unless_equals_uint64 (seedance_cache_get_max_size (cache), ROOM_FOR_TWO);
+
+  /* A task journalled and not yet delivered: never evicted. */
+  claim = claim_ok (cache, pending);
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-p", NULL));
+  seedance_cache_claim_free (claim);
+
+  /* Uses: one two one three. */
+  store_new (cache, one, CLIP_SIZE, 1, "cgt-1");
+  store_new (cache, two, CLIP_SIZE, 2, "cgt-2");
+  fail_unless (kept (cache, one) && kept (cache, two));
+  use (cache, one);
+  store_new (cache, three, CLIP_SIZE, 3, "cgt-3");
+
+  fail_unless (kept (cache, one));
+  fail_if (kept (cache, two), "the least recently used clip was kept");
+  fail_unless (kept (cache, three));
+  fail_unless (has (cache, pending, ".task"));
+  fail_unless_equals_int (seedance_cache_peek (cache, two),
+      SEEDANCE_CACHE_MISS);
+  fail_unless_equals_int (seedance_cache_peek (cache, pending),
+      SEEDANCE_CACHE_JOURNALLED);
+
+  /* No bound: nothing is evicted. */
+  {
+    SeedanceCache *unbounded = open_cache_max (dir, 0);
+
+    store_new (unbounded, two, CLIP_SIZE, 2, "cgt-2");
+    fail_unless (kept (cache, one) && kept (cache, two) && kept (cache, three));
+    seedance_cache_free (unbounded);
+  }
+
+  g_free (pending);
+  g_free (three);
+  g_free (two);
+  g_free (one);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_evict_spares_locked_entries)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache_max (dir, ROOM_FOR_TWO);
+  SeedanceCache *other = open_cache_max (dir, ROOM_FOR_TWO);
+  gchar *one = key_of (ROOT, "{\"n\":\"one\"}");
+  gchar *two = key_of (ROOT, "{\"n\":\"two\"}");
+  gchar *three = key_of (ROOT, "{\"n\":\"three\"}");
+  gchar *four = key_of (ROOT, "{\"n\":\"four\"}");
+  SeedanceCacheClaim *reader;
+  SeedanceCacheLock *lock;
+
+  store_new (cache, one, CLIP_SIZE, 1, "cgt-1");
+  store_new (cache, two, CLIP_SIZE, 2, "cgt-2");
+  /* `one` is the least recently used, but someone is reading it. */
+  reader = claim_ok (other, one);
+  use (cache, two);
+  store_new (cache, three, CLIP_SIZE, 3, "cgt-3");
+  fail_unless (kept (cache, one), "a clip being read was evicted");
+  fail_if (kept (cache, two));
+  fail_unless (kept (cache, three));
+  seedance_cache_claim_free (reader);
+
+  /* Held exclusively (here by the old protocol's lock). */
+  lock = seedance_cache_lock (other, one, NULL, NULL);
+  fail_unless (lock != NULL);
+  store_new (cache, four, CLIP_SIZE, 4, "cgt-4");
+  fail_unless (kept (cache, one), "a locked entry was evicted");
+  fail_if (kept (cache, three));
+  fail_unless (kept (cache, four));
+  seedance_cache_unlock (lock);
+
+  /* Nothing else may go: over the bound, but the clip just stored and the
+   * one being read stay. */
+  {
+    SeedanceCache *small = open_cache_max (dir, CLIP_SIZE);
+
+    reader = claim_ok (other, four);
+    store_new (small, two, CLIP_SIZE, 2, "cgt-2");
+    fail_unless (kept (cache, two), "the clip just stored was evicted");
+    fail_unless (kept (cache, four));
+    fail_if (kept (cache, one));
+    seedance_cache_claim_free (reader);
+    seedance_cache_free (small);
+  }
+
+  g_free (four);
+  g_free (three);
+  g_free (two);
+  g_free (one);
+  seedance_cache_free (other);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_too_large_keeps_journal)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache_max (dir, 100);
+  gchar *key = key_of (ROOT, BODY);
+  guint8 *data = make_data (101, 6);
+  guint8 back[101];
+  SeedanceCacheClaim *claim;
+  SeedanceSpool *spool;
+  GError *err = NULL;
+
+  claim = claim_ok (cache, key);
+  fail_unless (seedance_cache_claim_journal (claim, "cgt-big", NULL));
+  spool = spool_with (claim, data, 101);
+  fail_if (seedance_cache_claim_store (claim, spool, TASK, &err));
+  fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
+          SEEDANCE_CACHE_ERROR_TOO_LARGE), "%s", err ? err->message : "");
+  g_clear_error (&err);
+  /* Nothing stored, the task still journalled, the download still there
+   * for the caller to play. */
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  fail_if (seedance_spool_is_committed (spool));
+  fail_unless_equals_int (seedance_spool_pread (spool, back, sizeof (back), 0,
+          NULL), 101);
+  fail_unless (memcmp (back, data, 101) == 0);
+  fail_if (has (cache, key, ".mp4"));
+  fail_if (has (cache, key, ".json"));
+  fail_unless (has (cache, key, ".task"));
+  seedance_spool_free (spool);
+  seedance_cache_claim_free (claim);
+
+  /* A rerun downloads the same task instead of paying again; a clip of
+   * exactly max_size fits. */
+  claim = claim_ok (cache, key);
+  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+      SEEDANCE_CACHE_JOURNALLED);
+  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
+      "cgt-big");
+  spool = spool_with (claim, data, 100);
+  fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
+      err ? err->message : "");
+  fail_unless (has (cache, key, ".mp4"));
+  seedance_spool_free (spool);
+  seedance_cache_claim_free (claim);
+
+  g_free (data);
+  g_free (key);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_spool_target)
+{
+  gchar *dir = make_tmpdir ();
+  SeedanceCache *cache = open_cache (dir);
+  gchar *key = key_of (ROOT, BODY);
+  gchar *other = key_of (ROOT, "{}");
+  SeedanceCacheClaim *claim = claim_ok (cache, key);
+  SeedanceCacheClaim *claim2 = claim_ok (cache, other);
+  SeedanceSpool *spool;
+  GError *err = NULL;
+  gchar *clip = entry (cache, key, ".mp4");
+
+  spool = seedance_cache_claim_new_spool (claim, &err);
+  fail_unless (spool != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_string (seedance_spool_get_target (spool), clip);
+  /* Another key's spool is refused. */
+  fail_unless (seedance_cache_claim_journal (claim2, "cgt-x", NULL));
+  fail_if (seedance_cache_claim_store (claim2, spool, TASK, &err));
+  fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
+          SEEDANCE_CACHE_ERROR_FAILED));
+  g_clear_error (&err);
+  fail_unless (has (cache, other, ".task"));
+  seedance_spool_free (spool);
+  /* An unstored spool leaves nothing. */
+  fail_if (g_file_test (clip, G_FILE_TEST_EXISTS));
+
+  seedance_cache_claim_free (claim2);
+  seedance_cache_claim_free (claim);
+  g_free (clip);
+  g_free (other);
+  g_free (key);
+  seedance_cache_free (cache);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* The default directory is read once per process by GLib, so each case
+ * runs in a process of its own: this program, with an argument. */
+#define PRINT_DEFAULT_DIR "--print-default-dir"
+
+static gchar *
+default_dir_with (const gchar * seedance_dir, const gchar * xdg)
+{
+  gchar **envp = g_get_environ ();
+  gchar *self = g_file_read_link ("/proc/self/exe", NULL);
+  gchar *argv[] = { self, (gchar *) PRINT_DEFAULT_DIR, NULL };
+  gchar *out = NULL;
+  GError *err = NULL;
+  gint status;
+
+  envp = seedance_dir ? g_environ_setenv (envp, "SEEDANCE_CACHE_DIR",
+      seedance_dir, TRUE) : g_environ_unsetenv (envp, "SEEDANCE_CACHE_DIR");
+  envp = g_environ_setenv (envp, "XDG_CACHE_HOME", xdg, TRUE);
+  fail_unless (self != NULL);
+  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+          &out, NULL, &status, &err), "%s", err ? err->message : "");
+  fail_unless (g_spawn_check_wait_status (status, NULL));
+  g_strchomp (out);
+  g_strfreev (envp);
+  g_free (self);
+  return out;
+}
+
+GST_START_TEST (test_default_dir)
+{
+  gchar *dir;
+
+  dir = default_dir_with (NULL, "/tmp/xdg-cache");
+  fail_unless_equals_string (dir, "/tmp/xdg-cache/gst-seedance");
+  g_free (dir);
+  dir = default_dir_with ("", "/tmp/xdg-cache");
+  fail_unless_equals_string (dir, "/tmp/xdg-cache/gst-seedance");
+  g_free (dir);
+  dir = default_dir_with ("/srv/clips", "/tmp/xdg-cache");
+  fail_unless_equals_string (dir, "/srv/clips");
+  g_free (dir);
+
+  /* In this process too. */
+  g_setenv ("SEEDANCE_CACHE_DIR", "/srv/other", TRUE);
+  dir = seedance_cache_default_dir ();
+  fail_unless_equals_string (dir, "/srv/other");
+  g_free (dir);
+  g_unsetenv ("SEEDANCE_CACHE_DIR");
+  {
+    gchar *want = g_build_filename (g_get_user_cache_dir (), "gst-seedance",
+        NULL);
+
+    dir = seedance_cache_default_dir ();
+    fail_unless_equals_string (dir, want);
+    g_free (dir);
+    g_free (want);
+  }
+}
+
+GST_END_TEST;
+
+/* A directory nobody may write in, root included where the file system
+ * allows it (the immutable flag). */
+static gboolean
+make_read_only (const gchar * path, gboolean on)
+{
+  gchar *probe;
+  int fd, flags, ok;
+
+  fd = open (path, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0 && ioctl (fd, FS_IOC_GETFLAGS, &flags) == 0) {
+    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+    ioctl (fd, FS_IOC_SETFLAGS, &flags);
+  }
+  if (fd >= 0)
+    close (fd);
+  g_chmod (path, on ? 0500 : 0700);
+  if (!on)
+    return TRUE;
+
+  probe = g_build_filename (path, "probe", NULL);
+  fd = open (probe, O_CREAT | O_WRONLY, 0600);
+  ok = fd < 0;
+  if (fd >= 0) {
+    close (fd);
+    g_unlink (probe);
+  }
+  g_free (probe);
+  return ok;
+}
+
+GST_START_TEST (test_read_only_directory)
+{
+  gchar *dir = make_tmpdir ();
+  gchar *ro = g_build_filename (dir, "ro", NULL);
+  gchar *below = g_build_filename (ro, "cache", NULL);
+  GError *err = NULL;
+
+  fail_unless (g_mkdir (ro, 0700) == 0);
+  if (!make_read_only (ro, TRUE)) {
+    g_print ("test_read_only_directory: cannot make a read-only directory "
+        "here (root without the immutable flag); not checked\n");
+  } else {
+    fail_unless (seedance_cache_open (ro, 0, &err) == NULL);
+    fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
+            SEEDANCE_CACHE_ERROR_UNUSABLE));
+    fail_unless (strstr (err->message, ro) != NULL, "%s", err->message);
+    g_clear_error (&err);
+
+    fail_unless (seedance_cache_open (below, 0, &err) == NULL);
+    fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
+            SEEDANCE_CACHE_ERROR_UNUSABLE));
+    fail_unless (strstr (err->message, below) != NULL, "%s", err->message);
+    g_clear_error (&err);
+  }
+  make_read_only (ro, FALSE);
+
+  g_free (below);
+  g_free (ro);
+  remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 cache_suite (void)
 {
@@ -681,7 +1700,33 @@ cache_suite (void)
   tcase_add_test (tc, test_lock_excludes_another_cache);
   tcase_add_test (tc, test_lock_wait_is_cancellable);
   tcase_add_test (tc, test_nothing_but_what_was_given);
+  tcase_add_test (tc, test_claim_miss_journal_store);
+  tcase_add_test (tc, test_processes_cooperate);
+  tcase_add_test (tc, test_forget_task);
+  tcase_add_test (tc, test_claim_wait_is_cancellable);
+  tcase_add_test (tc, test_readers_share);
+  tcase_add_test (tc, test_claim_removes_corrupt_entries);
+  tcase_add_test (tc, test_modes);
+  tcase_add_test (tc, test_evicts_least_recently_used);
+  tcase_add_test (tc, test_evict_spares_locked_entries);
+  tcase_add_test (tc, test_too_large_keeps_journal);
+  tcase_add_test (tc, test_spool_target);
+  tcase_add_test (tc, test_default_dir);
+  tcase_add_test (tc, test_read_only_directory);
   return s;
 }
 
-GST_CHECK_MAIN (cache);
+int
+main (int argc, char **argv)
+{
+  /* For test_default_dir: before anything reads the user's directories. */
+  if (argc == 2 && strcmp (argv[1], PRINT_DEFAULT_DIR) == 0) {
+    gchar *dir = seedance_cache_default_dir ();
+
+    g_print ("%s\n", dir);
+    g_free (dir);
+    return 0;
+  }
+  gst_check_init (&argc, &argv);
+  return gst_check_run_suite (cache_suite (), "cache", __FILE__);
+}

@@ -1,6 +1,18 @@
-/* The clip cache and task journal: files under one directory, each written
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ *
+ * The clip cache and task journal: files under one directory, each written
  * whole under a temporary name and renamed, so that a crash or a second
- * process never sees half of one. */
+ * process never sees half of one.
+ *
+ * Locks: one flock per key, on KEY.lock, and nothing else; no lock in
+ * memory, so that SeedanceCache objects in threads and in processes
+ * cooperate alike (a flock belongs to the open file description, so two
+ * opens in one process exclude each other).  Readers of a clip hold it
+ * shared; whoever creates, resumes, stores or removes an entry holds it
+ * exclusive.  Eviction takes other keys' locks only with LOCK_NB, so it
+ * never waits and never deadlocks with a claimant.
+ */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -16,6 +28,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long to wait between two tries at a busy lock. */
@@ -26,11 +39,41 @@
 
 #define KEY_LENGTH 64
 
-G_DEFINE_QUARK (seedance - cache - error - quark, seedance_cache_error);
+/* The default directory's name under the user's cache directory. */
+#define DEFAULT_DIR_NAME "gst-seedance"
+#define CACHE_DIR_ENV "SEEDANCE_CACHE_DIR"
+
+/* Per user: nobody else reads what a user paid for or asked for. */
+#define DIR_MODE 0700
+#define FILE_MODE 0600
+
+/* *INDENT-OFF* */
+G_DEFINE_QUARK (seedance-cache-error-quark, seedance_cache_error)
+/* *INDENT-ON* */
 
 struct _SeedanceCache
 {
   gchar *dir;
+  guint64 max_size;
+};
+
+struct _SeedanceCacheClaim
+{
+  /* Copies, so that the claim does not depend on the cache object. */
+  gchar *dir;
+  guint64 max_size;
+  gchar *key;
+  gchar *lock_path;
+  gchar *clip_target;
+  gchar *record_path;
+  gchar *journal_path;
+  /* KEY.lock: LOCK_SH when HIT, LOCK_EX otherwise. */
+  gint fd;
+  SeedanceCacheClaimKind kind;
+  gchar *task_id;
+  gchar *task_json;
+  gint64 created_at;
+  GError *warning;
 };
 
 struct _SeedanceCacheLock
@@ -191,14 +234,22 @@ seedance_cache_key (const gchar * api_root, const gchar * body, GError ** error)
 /* A key becomes a file name: anything but 64 lowercase hex digits could
  * reach outside the directory. */
 static gboolean
-check_key (const gchar * key, GError ** error)
+is_key (const gchar * key, gsize len)
 {
   gsize i;
 
-  for (i = 0; key && key[i]; i++)
+  if (key == NULL || len != KEY_LENGTH)
+    return FALSE;
+  for (i = 0; i < len; i++)
     if (!g_ascii_isdigit (key[i]) && !(key[i] >= 'a' && key[i] <= 'f'))
-      break;
-  if (key == NULL || i != KEY_LENGTH || key[i] != '\0') {
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_key (const gchar * key, GError ** error)
+{
+  if (!is_key (key, key ? strlen (key) : 0)) {
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
         "\"%s\" is not a cache key (64 lowercase hex digits)",
         key ? key : "(null)");
@@ -208,11 +259,11 @@ check_key (const gchar * key, GError ** error)
 }
 
 static gchar *
-entry_path (SeedanceCache * cache, const gchar * key, const gchar * suffix)
+entry_path (const gchar * dir, const gchar * key, const gchar * suffix)
 {
   g_autofree gchar *name = g_strconcat (key, suffix, NULL);
 
-  return g_build_filename (cache->dir, name, NULL);
+  return g_build_filename (dir, name, NULL);
 }
 
 /* Removes `path`; a file already gone is no failure. */
@@ -236,7 +287,7 @@ write_atomically (const gchar * path, const gchar * data, GError ** error)
   g_autoptr (GError) err = NULL;
 
   if (!g_file_set_contents_full (path, data, -1,
-          G_FILE_SET_CONTENTS_CONSISTENT, 0644, &err)) {
+          G_FILE_SET_CONTENTS_CONSISTENT, FILE_MODE, &err)) {
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
         "cannot write %s: %s", path, err->message);
     return FALSE;
@@ -256,99 +307,134 @@ sync_dir (const gchar * dir)
   }
 }
 
-SeedanceCache *
-seedance_cache_open (const gchar * dir, GError ** error)
+static gint64
+now_s (void)
 {
-  SeedanceCache *cache;
-  g_autofree gchar *probe = NULL;
-  int fd;
-
-  if (dir == NULL || dir[0] == '\0') {
-    g_set_error_literal (error, SEEDANCE_CACHE_ERROR,
-        SEEDANCE_CACHE_ERROR_UNUSABLE, "no cache directory given");
-    return NULL;
-  }
-  if (g_mkdir_with_parents (dir, 0755) != 0) {
-    int saved = errno;
-
-    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
-        "cannot create the cache directory %s: %s", dir, g_strerror (saved));
-    return NULL;
-  }
-  /* Creating the directory is not enough: it may be read-only, or full. */
-  probe = g_build_filename (dir, ".probe-XXXXXX", NULL);
-  fd = g_mkstemp (probe);
-  if (fd < 0) {
-    int saved = errno;
-
-    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
-        "cannot create a file in the cache directory %s: %s", dir,
-        g_strerror (saved));
-    return NULL;
-  }
-  close (fd);
-  g_unlink (probe);
-
-  cache = g_new0 (SeedanceCache, 1);
-  cache->dir = g_strdup (dir);
-  return cache;
+  return g_get_real_time () / G_USEC_PER_SEC;
 }
 
-void
-seedance_cache_free (SeedanceCache * cache)
+/* A use of a clip: its record's modification time, set from the clock
+ * rather than by the kernel, whose file times are only as fine as its
+ * tick: two uses in one tick would otherwise tie. */
+static void
+touch_use (const gchar * record)
 {
-  if (cache == NULL)
-    return;
-  g_free (cache->dir);
-  g_free (cache);
+  struct timespec times[2];
+
+  clock_gettime (CLOCK_REALTIME, &times[0]);
+  times[1] = times[0];
+  if (utimensat (AT_FDCWD, record, times, 0) != 0)
+    g_debug ("cannot mark %s as used: %s", record, g_strerror (errno));
 }
 
-const gchar *
-seedance_cache_get_dir (SeedanceCache * cache)
+/* Which file is at a path, and which version of it. */
+typedef struct
 {
-  return cache->dir;
+  gboolean exists;
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+} FileId;
+
+static void
+file_id_from_stat (FileId * id, const struct stat *st)
+{
+  memset (id, 0, sizeof (*id));
+  id->exists = TRUE;
+  id->dev = st->st_dev;
+  id->ino = st->st_ino;
+  id->size = st->st_size;
+  id->mtime = st->st_mtim;
 }
 
-SeedanceCacheLock *
-seedance_cache_lock (SeedanceCache * cache, const gchar * key,
-    GCancellable * cancellable, GError ** error)
+static void
+file_id_get (FileId * id, const gchar * path)
 {
-  g_autofree gchar *path = NULL;
-  SeedanceCacheLock *lock;
-  GPollFD pfd = { -1, G_IO_IN, 0 };
-  gboolean have_pollfd = FALSE;
-  int fd;
+  struct stat st;
 
-  if (!check_key (key, error))
-    return NULL;
-  path = entry_path (cache, key, ".lock");
-  fd = g_open (path, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (stat (path, &st) == 0)
+    file_id_from_stat (id, &st);
+  else
+    memset (id, 0, sizeof (*id));
+}
+
+static gboolean
+file_id_equal (const FileId * a, const FileId * b)
+{
+  if (a->exists != b->exists)
+    return FALSE;
+  return !a->exists || (a->dev == b->dev && a->ino == b->ino &&
+      a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+      a->mtime.tv_nsec == b->mtime.tv_nsec);
+}
+
+/* The locks. */
+
+static gint
+open_lock (const gchar * path, GError ** error)
+{
+  int fd = g_open (path, O_CREAT | O_RDWR | O_CLOEXEC, FILE_MODE);
+
   if (fd < 0) {
     int saved = errno;
 
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
         "cannot open the lock %s: %s", path, g_strerror (saved));
-    return NULL;
   }
+  return fd;
+}
 
-  /* flock() itself cannot be interrupted by a cancellable, so the wait is
-   * a series of non-blocking tries; between them the cancellable's fd
-   * wakes the wait up at once. */
+typedef enum
+{
+  WAIT_LOCKED,
+  WAIT_CHANGED,
+  WAIT_FAILED,
+} WaitResult;
+
+/* Waits for `op` (LOCK_SH or LOCK_EX) on `fd`.  flock() itself cannot be
+ * interrupted by a cancellable, so the wait is a series of non-blocking
+ * tries; between them the cancellable's fd wakes the wait up at once.
+ * With `watch`, the wait also ends (WAIT_CHANGED) as soon as the file at
+ * `watch_path` is no longer the one `watch` describes. */
+static WaitResult
+wait_lock (gint fd, gint op, const gchar * lock_path,
+    const gchar * watch_path, const FileId * watch,
+    GCancellable * cancellable, GError ** error)
+{
+  GPollFD pfd = { -1, G_IO_IN, 0 };
+  gboolean have_pollfd = FALSE;
+  WaitResult result;
+
   if (cancellable)
     have_pollfd = g_cancellable_make_pollfd (cancellable, &pfd);
   for (;;) {
-    if (g_cancellable_set_error_if_cancelled (cancellable, error))
-      goto failed;
-    if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+    if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
+      result = WAIT_FAILED;
       break;
+    }
+    if (flock (fd, op | LOCK_NB) == 0) {
+      result = WAIT_LOCKED;
+      break;
+    }
     if (errno == EINTR)
       continue;
     if (errno != EWOULDBLOCK) {
       int saved = errno;
 
-      g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
-          "cannot lock %s: %s", path, g_strerror (saved));
-      goto failed;
+      g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
+          "cannot lock %s: %s", lock_path, g_strerror (saved));
+      result = WAIT_FAILED;
+      break;
+    }
+    if (watch) {
+      FileId now;
+
+      file_id_get (&now, watch_path);
+      if (!file_id_equal (&now, watch)) {
+        result = WAIT_CHANGED;
+        break;
+      }
     }
     if (have_pollfd)
       g_poll (&pfd, 1, LOCK_RETRY_MS);
@@ -357,86 +443,85 @@ seedance_cache_lock (SeedanceCache * cache, const gchar * key,
   }
   if (have_pollfd)
     g_cancellable_release_fd (cancellable);
-
-  lock = g_new0 (SeedanceCacheLock, 1);
-  lock->fd = fd;
-  return lock;
-
-failed:
-  if (have_pollfd)
-    g_cancellable_release_fd (cancellable);
-  close (fd);
-  return NULL;
+  return result;
 }
 
-void
-seedance_cache_unlock (SeedanceCacheLock * lock)
+/* Reading entries. */
+
+typedef enum
 {
-  if (lock == NULL)
-    return;
-  /* Closing the only descriptor of the open file releases the lock.  The
-   * file stays: removing it would let a waiter that already opened it lock
-   * a file that a newcomer no longer sees. */
-  close (lock->fd);
-  g_free (lock);
+  FOUND_NONE,                   /* no such entry */
+  FOUND_GOOD,                   /* it checks out */
+  FOUND_BAD,                    /* it does not: the reason in `why` */
+  FOUND_ERROR,                  /* it could not be read: the error */
+} Found;
+
+/* *INDENT-OFF* */
+static Found bad (gchar ** why, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+/* *INDENT-ON* */
+
+static Found
+bad (gchar ** why, const gchar * format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  *why = g_strdup_vprintf (format, args);
+  va_end (args);
+  return FOUND_BAD;
 }
 
-/* The journal. */
-
-gchar *
-seedance_cache_get_task_id (SeedanceCache * cache, const gchar * key,
-    GError ** error)
+static Found
+read_journal (const gchar * path, gchar ** task_id, gint64 * created_at,
+    gchar ** why, GError ** error)
 {
-  g_autofree gchar *path = NULL;
   g_autofree gchar *data = NULL;
-  g_autofree gchar *why = NULL;
   g_autoptr (GError) err = NULL;
   g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *scratch = NULL;
+  JsonObject *obj;
+  JsonNode *id, *at;
   gsize len;
 
-  if (!check_key (key, error))
-    return NULL;
-  path = entry_path (cache, key, ".task");
+  if (why == NULL)
+    why = &scratch;
   if (!g_file_get_contents (path, &data, &len, &err)) {
     if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-      return NULL;
+      return FOUND_NONE;
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
         "cannot read the task journal: %s", err->message);
-    return NULL;
+    return FOUND_ERROR;
   }
 
-  root = parse_json (data, len, &why);
-  if (root != NULL) {
-    JsonObject *obj = JSON_NODE_HOLDS_OBJECT (root) ?
-        json_node_get_object (root) : NULL;
-    JsonNode *id = obj ? json_object_get_member (obj, "task_id") : NULL;
+  root = parse_json (data, len, why);
+  if (root == NULL)
+    return FOUND_BAD;
+  obj = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  id = obj ? json_object_get_member (obj, "task_id") : NULL;
+  if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) ||
+      json_node_get_value_type (id) != G_TYPE_STRING ||
+      json_node_get_string (id)[0] == '\0')
+    return bad (why, "it has no task_id");
 
-    if (id && JSON_NODE_HOLDS_VALUE (id) &&
-        json_node_get_value_type (id) == G_TYPE_STRING &&
-        json_node_get_string (id)[0] != '\0')
-      return g_strdup (json_node_get_string (id));
-    why = g_strdup ("it has no task_id");
+  if (task_id)
+    *task_id = g_strdup (json_node_get_string (id));
+  if (created_at) {
+    at = json_object_get_member (obj, "created_at");
+    *created_at = at && JSON_NODE_HOLDS_VALUE (at) &&
+        json_node_get_value_type (at) == G_TYPE_INT64 ?
+        json_node_get_int (at) : 0;
   }
-
-  /* Left in place it would fail every run the same way; gone, the next
-   * run creates a new task, which is the caller's decision to make. */
-  remove_file (path, NULL);
-  g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
-      "the task journal %s was unreadable and has been removed: %s", path, why);
-  return NULL;
+  return FOUND_GOOD;
 }
 
-gboolean
-seedance_cache_put_task_id (SeedanceCache * cache, const gchar * key,
-    const gchar * task_id, GError ** error)
+static gboolean
+write_journal (const gchar * path, const gchar * task_id, gint64 created_at,
+    GError ** error)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree gchar *path = NULL;
   g_autofree gchar *text = NULL;
 
-  if (!check_key (key, error))
-    return FALSE;
   if (task_id == NULL || task_id[0] == '\0') {
     g_set_error_literal (error, SEEDANCE_CACHE_ERROR,
         SEEDANCE_CACHE_ERROR_FAILED, "no task id to journal");
@@ -446,34 +531,18 @@ seedance_cache_put_task_id (SeedanceCache * cache, const gchar * key,
   json_builder_set_member_name (builder, "task_id");
   json_builder_add_string_value (builder, task_id);
   json_builder_set_member_name (builder, "created_at");
-  json_builder_add_int_value (builder, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_add_int_value (builder, created_at);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   text = node_to_string (root);
-
-  path = entry_path (cache, key, ".task");
   return write_atomically (path, text, error);
 }
 
-gboolean
-seedance_cache_drop_task_id (SeedanceCache * cache, const gchar * key,
-    GError ** error)
-{
-  g_autofree gchar *path = NULL;
-
-  if (!check_key (key, error))
-    return FALSE;
-  path = entry_path (cache, key, ".task");
-  return remove_file (path, error);
-}
-
-/* The clip. */
-
-/* Size and SHA-256 of the file at `path`, read in chunks; it is flushed to
- * disk on the way, since it is about to be renamed into the cache.
- * FALSE with errno set when it cannot be read. */
+/* Size and SHA-256 of the file at `path`, read in chunks; with `sync` it
+ * is flushed to disk on the way (it is about to be renamed into the
+ * cache).  FALSE with errno set when it cannot be read. */
 static gboolean
-hash_file (const gchar * path, guint64 * size, gchar ** sha256)
+hash_file (const gchar * path, gboolean sync, guint64 * size, gchar ** sha256)
 {
   GChecksum *sum;
   guchar *buf;
@@ -503,7 +572,7 @@ hash_file (const gchar * path, guint64 * size, gchar ** sha256)
     g_checksum_update (sum, buf, n);
     total += n;
   }
-  if (ok)
+  if (ok && sync)
     fsync (fd);
   close (fd);
   g_free (buf);
@@ -517,86 +586,89 @@ hash_file (const gchar * path, guint64 * size, gchar ** sha256)
   return ok;
 }
 
-/* An entry that does not check out goes whole, so the next lookup sees no
- * entry instead of the same fault. */
-/* *INDENT-OFF* */
-static gboolean corrupt (GError ** error, const gchar * clip,
-    const gchar * record, const gchar * format, ...) G_GNUC_PRINTF (4, 5);
-/* *INDENT-ON* */
-
-static gboolean
-corrupt (GError ** error, const gchar * clip, const gchar * record,
-    const gchar * format, ...)
+/* What a good entry's record says. */
+typedef struct
 {
-  g_autofree gchar *why = NULL;
-  va_list args;
+  gchar *task_id;
+  gchar *task_json;
+  gint64 created_at;
+  FileId clip;
+} EntryInfo;
 
-  va_start (args, format);
-  why = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  remove_file (record, NULL);
-  remove_file (clip, NULL);
-  g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
-      "the cached clip %s did not check out and has been removed: %s", clip,
-      why);
-  return FALSE;
+static void
+entry_info_clear (EntryInfo * info)
+{
+  g_clear_pointer (&info->task_id, g_free);
+  g_clear_pointer (&info->task_json, g_free);
+  memset (info, 0, sizeof (*info));
 }
 
-gboolean
-seedance_cache_lookup_clip (SeedanceCache * cache, const gchar * key,
-    gchar ** path, gchar ** task_json, GError ** error)
+static const gchar *
+string_member (JsonObject * obj, const gchar * name)
 {
-  g_autofree gchar *clip = NULL;
-  g_autofree gchar *record = NULL;
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+/* Checks KEY.mp4 against KEY.json (size and SHA-256) and, when it checks
+ * out, fills `info` (may be NULL); `why` may be NULL too.  Removes nothing:
+ * that is the caller's decision, under the right lock. */
+static Found
+check_entry (const gchar * dir, const gchar * key, EntryInfo * info,
+    gchar ** why, GError ** error)
+{
+  g_autofree gchar *clip = entry_path (dir, key, ".mp4");
+  g_autofree gchar *record = entry_path (dir, key, ".json");
   g_autofree gchar *data = NULL;
-  g_autofree gchar *why = NULL;
   g_autofree gchar *sha256 = NULL;
   g_autoptr (GError) err = NULL;
   g_autoptr (JsonNode) root = NULL;
-  GStatBuf st;
+  struct stat st;
   JsonObject *obj;
-  JsonNode *size_node, *sha_node, *task;
+  JsonNode *size_node, *sha_node, *task, *at;
+  g_autofree gchar *scratch = NULL;
   gboolean have_clip;
   guint64 size;
   gsize len;
 
-  if (path)
-    *path = NULL;
-  if (task_json)
-    *task_json = NULL;
-  if (!check_key (key, error))
-    return FALSE;
-  clip = entry_path (cache, key, ".mp4");
-  record = entry_path (cache, key, ".json");
-
-  have_clip = g_stat (clip, &st) == 0;
+  if (why == NULL)
+    why = &scratch;
+  have_clip = stat (clip, &st) == 0;
   if (!have_clip && errno != ENOENT) {
     int saved = errno;
 
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
         "cannot look at %s: %s", clip, g_strerror (saved));
-    return FALSE;
+    return FOUND_ERROR;
   }
   if (!g_file_get_contents (record, &data, &len, &err)) {
     if (!g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
       g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
           "cannot read the clip record: %s", err->message);
-      return FALSE;
+      return FOUND_ERROR;
     }
     if (!have_clip)
-      return FALSE;
+      return FOUND_NONE;
     /* A clip without its record cannot be verified. */
-    return corrupt (error, clip, record, "its record %s is missing", record);
+    return bad (why, "its record %s is missing", record);
   }
   /* The record is written before the clip is renamed into place: a record
    * alone is what a crash between the two leaves. */
   if (!have_clip)
-    return corrupt (error, clip, record, "it is missing");
+    return bad (why, "it is missing");
+  if (!S_ISREG (st.st_mode))
+    return bad (why, "it is not a regular file");
 
-  root = parse_json (data, len, &why);
-  if (root == NULL)
-    return corrupt (error, clip, record, "its record %s: %s", record, why);
+  root = parse_json (data, len, why);
+  if (root == NULL) {
+    g_autofree gchar *reason = g_steal_pointer (why);
+
+    return bad (why, "its record %s: %s", record, reason);
+  }
   obj = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   size_node = obj ? json_object_get_member (obj, "size") : NULL;
   sha_node = obj ? json_object_get_member (obj, "sha256") : NULL;
@@ -605,37 +677,760 @@ seedance_cache_lookup_clip (SeedanceCache * cache, const gchar * key,
       json_node_get_int (size_node) < 0 ||
       sha_node == NULL || !JSON_NODE_HOLDS_VALUE (sha_node) ||
       json_node_get_value_type (sha_node) != G_TYPE_STRING)
-    return corrupt (error, clip, record, "its record %s has no size or "
-        "sha256", record);
+    return bad (why, "its record %s has no size or sha256", record);
 
   if ((guint64) st.st_size != (guint64) json_node_get_int (size_node))
-    return corrupt (error, clip, record, "%" G_GUINT64_FORMAT " bytes, "
-        "not the %" G_GINT64_FORMAT " recorded", (guint64) st.st_size,
-        json_node_get_int (size_node));
-  if (!hash_file (clip, &size, &sha256)) {
+    return bad (why, "%" G_GUINT64_FORMAT " bytes, not the %" G_GINT64_FORMAT
+        " recorded", (guint64) st.st_size, json_node_get_int (size_node));
+  if (!hash_file (clip, FALSE, &size, &sha256)) {
     int saved = errno;
 
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
         "cannot read %s: %s", clip, g_strerror (saved));
-    return FALSE;
+    return FOUND_ERROR;
   }
   if (size != (guint64) json_node_get_int (size_node) ||
       g_ascii_strcasecmp (sha256, json_node_get_string (sha_node)) != 0)
-    return corrupt (error, clip, record, "its SHA-256 is not the one "
-        "recorded");
+    return bad (why, "its SHA-256 is not the one recorded");
 
+  if (info == NULL)
+    return FOUND_GOOD;
+  memset (info, 0, sizeof (*info));
+  info->task_id = g_strdup (string_member (obj, "task_id"));
   task = json_object_get_member (obj, "task");
-  if (task_json && task && !JSON_NODE_HOLDS_NULL (task)) {
+  if (task && !JSON_NODE_HOLDS_NULL (task)) {
     /* A task that was not a JSON object or array was kept as its text. */
     if (JSON_NODE_HOLDS_VALUE (task) &&
         json_node_get_value_type (task) == G_TYPE_STRING)
-      *task_json = g_strdup (json_node_get_string (task));
+      info->task_json = g_strdup (json_node_get_string (task));
     else
-      *task_json = node_to_string (task);
+      info->task_json = node_to_string (task);
   }
-  if (path)
-    *path = g_steal_pointer (&clip);
+  /* Records of the first format have no created_at: the clip was written
+   * when it was downloaded. */
+  at = json_object_get_member (obj, "created_at");
+  if (at && JSON_NODE_HOLDS_VALUE (at) &&
+      json_node_get_value_type (at) == G_TYPE_INT64)
+    info->created_at = json_node_get_int (at);
+  else
+    info->created_at = st.st_mtim.tv_sec;
+  file_id_from_stat (&info->clip, &st);
+  return FOUND_GOOD;
+}
+
+/* An entry that does not check out goes whole, so that the next look sees
+ * no entry instead of the same fault.  Record first: a clip without its
+ * record is never taken for good. */
+static void
+remove_entry (const gchar * dir, const gchar * key)
+{
+  g_autofree gchar *clip = entry_path (dir, key, ".mp4");
+  g_autofree gchar *record = entry_path (dir, key, ".json");
+
+  remove_file (record, NULL);
+  remove_file (clip, NULL);
+}
+
+/* The record of a clip; `created_at` < 0 leaves it out. */
+static gchar *
+build_record (guint64 size, const gchar * sha256, const gchar * task_id,
+    const gchar * task_json, gint64 created_at)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) task = NULL;
+  g_autofree gchar *why = NULL;
+
+  if (task_json)
+    task = parse_json (task_json, strlen (task_json), &why);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "size");
+  json_builder_add_int_value (builder, (gint64) size);
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, sha256);
+  json_builder_set_member_name (builder, "task_id");
+  if (task_id)
+    json_builder_add_string_value (builder, task_id);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "task");
+  /* Kept as an object where it is one; otherwise as the text it was, so
+   * that a lookup gives back exactly what was given. */
+  if (task && (JSON_NODE_HOLDS_OBJECT (task) || JSON_NODE_HOLDS_ARRAY (task)))
+    json_builder_add_value (builder, g_steal_pointer (&task));
+  else if (task_json)
+    json_builder_add_string_value (builder, task_json);
+  else
+    json_builder_add_null_value (builder);
+  if (created_at >= 0) {
+    json_builder_set_member_name (builder, "created_at");
+    json_builder_add_int_value (builder, created_at);
+  }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return node_to_string (root);
+}
+
+/* The cache. */
+
+gchar *
+seedance_cache_default_dir (void)
+{
+  const gchar *env = g_getenv (CACHE_DIR_ENV);
+
+  if (env && env[0] != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_cache_dir (), DEFAULT_DIR_NAME, NULL);
+}
+
+SeedanceCache *
+seedance_cache_open (const gchar * dir, guint64 max_size, GError ** error)
+{
+  SeedanceCache *cache;
+  g_autofree gchar *probe = NULL;
+  int fd, saved = 0;
+
+  if (dir == NULL || dir[0] == '\0') {
+    g_set_error_literal (error, SEEDANCE_CACHE_ERROR,
+        SEEDANCE_CACHE_ERROR_UNUSABLE, "no cache directory given");
+    return NULL;
+  }
+  if (g_mkdir_with_parents (dir, DIR_MODE) != 0) {
+    saved = errno;
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
+        "cannot create the cache directory %s: %s", dir, g_strerror (saved));
+    return NULL;
+  }
+  /* Creating the directory is not enough: it may be read-only, or full,
+   * so one byte is written too. */
+  probe = g_build_filename (dir, ".probe-XXXXXX", NULL);
+  fd = g_mkstemp_full (probe, O_RDWR | O_CLOEXEC, FILE_MODE);
+  if (fd < 0) {
+    saved = errno;
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
+        "cannot create a file in the cache directory %s: %s", dir,
+        g_strerror (saved));
+    return NULL;
+  }
+  while (write (fd, "", 1) != 1) {
+    if (errno == EINTR)
+      continue;
+    saved = errno;
+    break;
+  }
+  close (fd);
+  g_unlink (probe);
+  if (saved != 0) {
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
+        "cannot write in the cache directory %s: %s", dir, g_strerror (saved));
+    return NULL;
+  }
+
+  cache = g_new0 (SeedanceCache, 1);
+  cache->dir = g_strdup (dir);
+  cache->max_size = max_size;
+  return cache;
+}
+
+void
+seedance_cache_free (SeedanceCache * cache)
+{
+  if (cache == NULL)
+    return;
+  g_free (cache->dir);
+  g_free (cache);
+}
+
+const gchar *
+seedance_cache_get_dir (SeedanceCache * cache)
+{
+  return cache->dir;
+}
+
+guint64
+seedance_cache_get_max_size (SeedanceCache * cache)
+{
+  return cache->max_size;
+}
+
+/* The claim. */
+
+/* *INDENT-OFF* */
+static void add_warning (SeedanceCacheClaim * claim, const gchar * format,
+    ...) G_GNUC_PRINTF (2, 3);
+/* *INDENT-ON* */
+
+/* One warning tells everything that was removed. */
+static void
+add_warning (SeedanceCacheClaim * claim, const gchar * format, ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (claim->warning == NULL) {
+    claim->warning = g_error_new_literal (SEEDANCE_CACHE_ERROR,
+        SEEDANCE_CACHE_ERROR_CORRUPT, text);
+  } else {
+    gchar *both = g_strconcat (claim->warning->message, "; ", text, NULL);
+
+    g_free (claim->warning->message);
+    claim->warning->message = both;
+  }
+}
+
+static void
+become_hit (SeedanceCacheClaim * claim, EntryInfo * info)
+{
+  claim->kind = SEEDANCE_CACHE_HIT;
+  g_free (claim->task_id);
+  claim->task_id = g_steal_pointer (&info->task_id);
+  g_free (claim->task_json);
+  claim->task_json = g_steal_pointer (&info->task_json);
+  claim->created_at = info->created_at;
+}
+
+/* Under the exclusive lock: what the journal says.  A journal that cannot
+ * be read as one is removed: left in place it would fail every run the
+ * same way. */
+static void
+read_claim_journal (SeedanceCacheClaim * claim)
+{
+  g_autofree gchar *why = NULL;
+  g_autoptr (GError) err = NULL;
+  gchar *task_id = NULL;
+  gint64 created_at = 0;
+  Found found;
+
+  found = read_journal (claim->journal_path, &task_id, &created_at, &why, &err);
+  switch (found) {
+    case FOUND_GOOD:
+      claim->kind = SEEDANCE_CACHE_JOURNALLED;
+      claim->task_id = task_id;
+      claim->created_at = created_at;
+      return;
+    case FOUND_BAD:
+    case FOUND_ERROR:
+      remove_file (claim->journal_path, NULL);
+      add_warning (claim, "the task journal %s was unreadable and has been "
+          "removed: %s", claim->journal_path, why ? why : err->message);
+      break;
+    case FOUND_NONE:
+      break;
+  }
+  claim->kind = SEEDANCE_CACHE_MISS;
+}
+
+SeedanceCacheClaim *
+seedance_cache_claim (SeedanceCache * cache, const gchar * key,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (SeedanceCacheClaim) claim = NULL;
+
+  g_return_val_if_fail (cache != NULL, NULL);
+  if (!check_key (key, error))
+    return NULL;
+
+  claim = g_new0 (SeedanceCacheClaim, 1);
+  claim->dir = g_strdup (cache->dir);
+  claim->max_size = cache->max_size;
+  claim->key = g_strdup (key);
+  claim->lock_path = entry_path (cache->dir, key, ".lock");
+  claim->clip_target = entry_path (cache->dir, key, ".mp4");
+  claim->record_path = entry_path (cache->dir, key, ".json");
+  claim->journal_path = entry_path (cache->dir, key, ".task");
+  claim->kind = SEEDANCE_CACHE_MISS;
+  /* The lock file stays when the entry goes: removing it would let a
+   * waiter that already opened it lock a file that a newcomer no longer
+   * sees. */
+  claim->fd = open_lock (claim->lock_path, error);
+  if (claim->fd < 0)
+    return NULL;
+
+  for (;;) {
+    EntryInfo info = { 0, };
+    g_autofree gchar *why = NULL;
+    g_autoptr (GError) err = NULL;
+    FileId seen;
+    Found found;
+    WaitResult waited;
+
+    /* A reader first: a stored clip needs no more, and readers do not
+     * wait for each other. */
+    if (wait_lock (claim->fd, LOCK_SH, claim->lock_path, NULL, NULL,
+            cancellable, error) != WAIT_LOCKED)
+      return NULL;
+    if (check_entry (claim->dir, key, &info, NULL, NULL) == FOUND_GOOD) {
+      become_hit (claim, &info);
+      touch_use (claim->record_path);
+      return g_steal_pointer (&claim);
+    }
+    entry_info_clear (&info);
+
+    /* No clip: the exclusive lock, to create or resume the task alone.
+     * The record seen here tells, while waiting, whether a clip has been
+     * stored meanwhile: then the wait starts over as a reader, instead of
+     * waiting for the storer to be done with its copy. */
+    file_id_get (&seen, claim->record_path);
+    flock (claim->fd, LOCK_UN);
+    waited = wait_lock (claim->fd, LOCK_EX, claim->lock_path,
+        claim->record_path, &seen, cancellable, error);
+    if (waited == WAIT_FAILED)
+      return NULL;
+    if (waited == WAIT_CHANGED)
+      continue;
+
+    /* Another claimant may have stored the clip between the two locks. */
+    found = check_entry (claim->dir, key, &info, &why, &err);
+    if (found == FOUND_GOOD) {
+      touch_use (claim->record_path);
+      /* Back to a reader.  The clip is checked to be the same file after
+       * it, in case the kernel let an evictor in between. */
+      if (flock (claim->fd, LOCK_SH | LOCK_NB) == 0) {
+        FileId now;
+
+        file_id_get (&now, claim->clip_target);
+        if (file_id_equal (&now, &info.clip)) {
+          become_hit (claim, &info);
+          return g_steal_pointer (&claim);
+        }
+      }
+      entry_info_clear (&info);
+      flock (claim->fd, LOCK_UN);
+      continue;
+    }
+    if (found == FOUND_BAD || found == FOUND_ERROR) {
+      remove_entry (claim->dir, key);
+      add_warning (claim, "the cached clip %s did not check out and has been "
+          "removed: %s", claim->clip_target, why ? why : err->message);
+    }
+    read_claim_journal (claim);
+    return g_steal_pointer (&claim);
+  }
+}
+
+SeedanceCacheClaimKind
+seedance_cache_claim_get_kind (SeedanceCacheClaim * claim)
+{
+  return claim->kind;
+}
+
+const gchar *
+seedance_cache_claim_get_key (SeedanceCacheClaim * claim)
+{
+  return claim->key;
+}
+
+const gchar *
+seedance_cache_claim_get_task_id (SeedanceCacheClaim * claim)
+{
+  return claim->kind == SEEDANCE_CACHE_MISS ? NULL : claim->task_id;
+}
+
+const gchar *
+seedance_cache_claim_get_clip_path (SeedanceCacheClaim * claim)
+{
+  return claim->kind == SEEDANCE_CACHE_HIT ? claim->clip_target : NULL;
+}
+
+const gchar *
+seedance_cache_claim_get_task_json (SeedanceCacheClaim * claim)
+{
+  return claim->kind == SEEDANCE_CACHE_HIT ? claim->task_json : NULL;
+}
+
+gint64
+seedance_cache_claim_get_created_at (SeedanceCacheClaim * claim)
+{
+  return claim->kind == SEEDANCE_CACHE_MISS ? 0 : claim->created_at;
+}
+
+const GError *
+seedance_cache_claim_get_warning (SeedanceCacheClaim * claim)
+{
+  return claim->warning;
+}
+
+gboolean
+seedance_cache_claim_journal (SeedanceCacheClaim * claim,
+    const gchar * task_id, GError ** error)
+{
+  gint64 created_at = now_s ();
+
+  if (claim->kind != SEEDANCE_CACHE_MISS) {
+    g_set_error_literal (error, SEEDANCE_CACHE_ERROR,
+        SEEDANCE_CACHE_ERROR_FAILED, "only a miss journals a new task");
+    return FALSE;
+  }
+  if (!write_journal (claim->journal_path, task_id, created_at, error))
+    return FALSE;
+  claim->kind = SEEDANCE_CACHE_JOURNALLED;
+  g_free (claim->task_id);
+  claim->task_id = g_strdup (task_id);
+  claim->created_at = created_at;
   return TRUE;
+}
+
+void
+seedance_cache_claim_forget_task (SeedanceCacheClaim * claim)
+{
+  g_autofree gchar *current = NULL;
+
+  if (claim->kind != SEEDANCE_CACHE_JOURNALLED)
+    return;
+  /* Only the task this claim was given: dropping another one would have
+   * someone pay a second time. */
+  if (read_journal (claim->journal_path, &current, NULL, NULL, NULL) ==
+      FOUND_GOOD && g_strcmp0 (current, claim->task_id) == 0)
+    remove_file (claim->journal_path, NULL);
+  claim->kind = SEEDANCE_CACHE_MISS;
+  g_clear_pointer (&claim->task_id, g_free);
+  claim->created_at = 0;
+}
+
+SeedanceSpool *
+seedance_cache_claim_new_spool (SeedanceCacheClaim * claim, GError ** error)
+{
+  return seedance_spool_new (claim->clip_target, FILE_MODE, error);
+}
+
+typedef struct
+{
+  gchar key[KEY_LENGTH + 1];
+  guint64 size;
+  gint64 used;                  /* ns since the epoch */
+} Candidate;
+
+static gint
+compare_candidates (gconstpointer a, gconstpointer b)
+{
+  const Candidate *x = a, *y = b;
+
+  if (x->used != y->used)
+    return x->used < y->used ? -1 : 1;
+  return strcmp (x->key, y->key);
+}
+
+static gint64
+timespec_ns (const struct timespec *t)
+{
+  return (gint64) t->tv_sec * G_GINT64_CONSTANT (1000000000) + t->tv_nsec;
+}
+
+/* Removes the least recently used clips (clip and record; never a journal)
+ * until the clips fit max_size.  An entry whose lock anyone holds is left
+ * alone (a reader, a claimant, a store), and so is this claim's own. */
+static void
+evict (SeedanceCacheClaim * claim)
+{
+  g_autoptr (GArray) candidates = NULL;
+  guint64 total = 0;
+  const gchar *name;
+  GDir *dir;
+  guint i;
+
+  if (claim->max_size == 0)
+    return;
+  dir = g_dir_open (claim->dir, 0, NULL);
+  if (dir == NULL)
+    return;
+  candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
+  while ((name = g_dir_read_name (dir))) {
+    g_autofree gchar *clip = NULL;
+    g_autofree gchar *record = NULL;
+    struct stat st, rst;
+    Candidate c;
+
+    if (strlen (name) != KEY_LENGTH + 4 || !g_str_has_suffix (name, ".mp4") ||
+        !is_key (name, KEY_LENGTH))
+      continue;
+    clip = g_build_filename (claim->dir, name, NULL);
+    if (stat (clip, &st) != 0 || !S_ISREG (st.st_mode))
+      continue;
+    total += (guint64) st.st_size;
+    if (strncmp (name, claim->key, KEY_LENGTH) == 0)
+      continue;
+    memset (&c, 0, sizeof (c));
+    memcpy (c.key, name, KEY_LENGTH);
+    c.size = (guint64) st.st_size;
+    record = entry_path (claim->dir, c.key, ".json");
+    /* A clip without a record is of no use: it goes first. */
+    c.used = stat (record, &rst) == 0 ? timespec_ns (&rst.st_mtim) : 0;
+    g_array_append_val (candidates, c);
+  }
+  g_dir_close (dir);
+
+  g_array_sort (candidates, compare_candidates);
+  for (i = 0; i < candidates->len && total > claim->max_size; i++) {
+    Candidate *c = &g_array_index (candidates, Candidate, i);
+    g_autofree gchar *lock_path = entry_path (claim->dir, c->key, ".lock");
+    g_autofree gchar *clip = entry_path (claim->dir, c->key, ".mp4");
+    int fd = g_open (lock_path, O_CREAT | O_RDWR | O_CLOEXEC, FILE_MODE);
+
+    if (fd < 0)
+      continue;
+    if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+      g_debug ("not evicting %s: it is in use", clip);
+      close (fd);
+      continue;
+    }
+    if (g_file_test (clip, G_FILE_TEST_EXISTS)) {
+      /* The clip first: it is what takes the room, and a record left
+       * alone by a crash is removed as corrupt by the next claim. */
+      if (remove_file (clip, NULL)) {
+        g_autofree gchar *record = entry_path (claim->dir, c->key, ".json");
+
+        remove_file (record, NULL);
+        g_debug ("evicted %s (%" G_GUINT64_FORMAT " bytes)", clip, c->size);
+        total -= c->size;
+      }
+    } else {
+      /* Gone meanwhile. */
+      total -= c->size;
+    }
+    close (fd);
+  }
+  if (total > claim->max_size)
+    g_debug ("the clips in %s take %" G_GUINT64_FORMAT " bytes, more than "
+        "%" G_GUINT64_FORMAT ": the rest is in use", claim->dir, total,
+        claim->max_size);
+}
+
+gboolean
+seedance_cache_claim_store (SeedanceCacheClaim * claim, SeedanceSpool * spool,
+    const gchar * task_json, GError ** error)
+{
+  g_autoptr (GError) err = NULL;
+  g_autofree gchar *sha256 = NULL;
+  g_autofree gchar *record = NULL;
+  gint64 created_at = now_s ();
+  guint64 size;
+
+  if (claim->kind != SEEDANCE_CACHE_JOURNALLED &&
+      claim->kind != SEEDANCE_CACHE_MISS) {
+    g_set_error_literal (error, SEEDANCE_CACHE_ERROR,
+        SEEDANCE_CACHE_ERROR_FAILED, "the claim already has its clip");
+    return FALSE;
+  }
+  if (g_strcmp0 (seedance_spool_get_target (spool), claim->clip_target) != 0) {
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
+        "the spool is for %s, not for %s", seedance_spool_get_target (spool),
+        claim->clip_target);
+    return FALSE;
+  }
+  if (seedance_spool_is_committed (spool)) {
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
+        "the spool for %s was committed already", claim->clip_target);
+    return FALSE;
+  }
+  size = seedance_spool_get_size (spool);
+  if (claim->max_size > 0 && size > claim->max_size) {
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_TOO_LARGE,
+        "the clip (%" G_GUINT64_FORMAT " bytes) is larger than the cache's "
+        "maximum size (%" G_GUINT64_FORMAT " bytes) and was not stored; its "
+        "task stays journalled", size, claim->max_size);
+    return FALSE;
+  }
+
+  sha256 = seedance_spool_get_sha256 (spool);
+  record = build_record (size, sha256, claim->task_id, task_json, created_at);
+  /* Record first, clip second: a crash in between leaves a record without
+   * its clip (or beside an older one), which a claim rejects; never a clip
+   * that passes for whole. */
+  if (!write_atomically (claim->record_path, record, error))
+    return FALSE;
+  if (!seedance_spool_commit (spool, &err)) {
+    remove_file (claim->record_path, NULL);
+    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
+        "cannot store the clip in %s: %s", claim->dir,
+        err ? err->message : "the spool failed");
+    return FALSE;
+  }
+  sync_dir (claim->dir);
+
+  /* The clip is what counts now; a journal left behind would only point
+   * at a task whose clip is already here. */
+  if (!remove_file (claim->journal_path, &err))
+    g_debug ("%s", err->message);
+  touch_use (claim->record_path);
+  evict (claim);
+
+  /* A reader from now on, so that the claimants waiting for this clip are
+   * served while the caller still reads it. */
+  if (flock (claim->fd, LOCK_SH | LOCK_NB) != 0)
+    g_debug ("cannot keep %s shared: %s", claim->lock_path, g_strerror (errno));
+  claim->kind = SEEDANCE_CACHE_HIT;
+  g_free (claim->task_json);
+  claim->task_json = g_strdup (task_json);
+  claim->created_at = created_at;
+  return TRUE;
+}
+
+void
+seedance_cache_claim_free (SeedanceCacheClaim * claim)
+{
+  if (claim == NULL)
+    return;
+  /* Closing the only descriptor of the open file releases the lock. */
+  if (claim->fd >= 0)
+    close (claim->fd);
+  g_free (claim->dir);
+  g_free (claim->key);
+  g_free (claim->lock_path);
+  g_free (claim->clip_target);
+  g_free (claim->record_path);
+  g_free (claim->journal_path);
+  g_free (claim->task_id);
+  g_free (claim->task_json);
+  g_clear_error (&claim->warning);
+  g_free (claim);
+}
+
+SeedanceCacheClaimKind
+seedance_cache_peek (SeedanceCache * cache, const gchar * key)
+{
+  g_autofree gchar *journal = NULL;
+
+  if (!check_key (key, NULL))
+    return SEEDANCE_CACHE_MISS;
+  if (check_entry (cache->dir, key, NULL, NULL, NULL) == FOUND_GOOD)
+    return SEEDANCE_CACHE_HIT;
+  journal = entry_path (cache->dir, key, ".task");
+  if (read_journal (journal, NULL, NULL, NULL, NULL) == FOUND_GOOD)
+    return SEEDANCE_CACHE_JOURNALLED;
+  return SEEDANCE_CACHE_MISS;
+}
+
+/* Old protocol: removed once the element uses seedance_cache_claim. */
+
+SeedanceCacheLock *
+seedance_cache_lock (SeedanceCache * cache, const gchar * key,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *path = NULL;
+  SeedanceCacheLock *lock;
+  int fd;
+
+  if (!check_key (key, error))
+    return NULL;
+  path = entry_path (cache->dir, key, ".lock");
+  fd = open_lock (path, error);
+  if (fd < 0)
+    return NULL;
+  if (wait_lock (fd, LOCK_EX, path, NULL, NULL, cancellable, error) !=
+      WAIT_LOCKED) {
+    close (fd);
+    return NULL;
+  }
+  lock = g_new0 (SeedanceCacheLock, 1);
+  lock->fd = fd;
+  return lock;
+}
+
+void
+seedance_cache_unlock (SeedanceCacheLock * lock)
+{
+  if (lock == NULL)
+    return;
+  /* Closing the only descriptor of the open file releases the lock.  The
+   * file stays: removing it would let a waiter that already opened it lock
+   * a file that a newcomer no longer sees. */
+  close (lock->fd);
+  g_free (lock);
+}
+
+gchar *
+seedance_cache_get_task_id (SeedanceCache * cache, const gchar * key,
+    GError ** error)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *why = NULL;
+  gchar *task_id = NULL;
+
+  if (!check_key (key, error))
+    return NULL;
+  path = entry_path (cache->dir, key, ".task");
+  switch (read_journal (path, &task_id, NULL, &why, error)) {
+    case FOUND_GOOD:
+      return task_id;
+    case FOUND_BAD:
+      /* Left in place it would fail every run the same way; gone, the
+       * next run creates a new task, which is the caller's decision. */
+      remove_file (path, NULL);
+      g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
+          "the task journal %s was unreadable and has been removed: %s",
+          path, why);
+      return NULL;
+    case FOUND_NONE:
+    case FOUND_ERROR:
+      break;
+  }
+  return NULL;
+}
+
+gboolean
+seedance_cache_put_task_id (SeedanceCache * cache, const gchar * key,
+    const gchar * task_id, GError ** error)
+{
+  g_autofree gchar *path = NULL;
+
+  if (!check_key (key, error))
+    return FALSE;
+  path = entry_path (cache->dir, key, ".task");
+  return write_journal (path, task_id, now_s (), error);
+}
+
+gboolean
+seedance_cache_drop_task_id (SeedanceCache * cache, const gchar * key,
+    GError ** error)
+{
+  g_autofree gchar *path = NULL;
+
+  if (!check_key (key, error))
+    return FALSE;
+  path = entry_path (cache->dir, key, ".task");
+  return remove_file (path, error);
+}
+
+gboolean
+seedance_cache_lookup_clip (SeedanceCache * cache, const gchar * key,
+    gchar ** path, gchar ** task_json, GError ** error)
+{
+  EntryInfo info = { 0, };
+  g_autofree gchar *why = NULL;
+
+  if (path)
+    *path = NULL;
+  if (task_json)
+    *task_json = NULL;
+  if (!check_key (key, error))
+    return FALSE;
+
+  switch (check_entry (cache->dir, key, &info, &why, error)) {
+    case FOUND_GOOD:
+      if (path)
+        *path = entry_path (cache->dir, key, ".mp4");
+      if (task_json)
+        *task_json = g_steal_pointer (&info.task_json);
+      entry_info_clear (&info);
+      return TRUE;
+    case FOUND_BAD:{
+      g_autofree gchar *clip = entry_path (cache->dir, key, ".mp4");
+
+      remove_entry (cache->dir, key);
+      g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
+          "the cached clip %s did not check out and has been removed: %s",
+          clip, why);
+      return FALSE;
+    }
+    case FOUND_NONE:
+    case FOUND_ERROR:
+      break;
+  }
+  return FALSE;
 }
 
 gint
@@ -648,7 +1443,7 @@ seedance_cache_create_temp (SeedanceCache * cache, gchar ** path,
   /* In the directory itself, so that the final rename stays on one file
    * system and is atomic. */
   tmpl = g_build_filename (cache->dir, ".clip-XXXXXX.part", NULL);
-  fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0644);
+  fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, FILE_MODE);
   if (fd < 0) {
     int saved = errno;
 
@@ -667,20 +1462,17 @@ seedance_cache_store_clip (SeedanceCache * cache, const gchar * key,
     const gchar * temp_path, const gchar * task_id, const gchar * task_json,
     GError ** error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (JsonNode) task = NULL;
   g_autoptr (GError) err = NULL;
-  g_autofree gchar *why = NULL;
   g_autofree gchar *sha256 = NULL;
   g_autofree gchar *clip = NULL;
   g_autofree gchar *record = NULL;
   g_autofree gchar *text = NULL;
+  g_autofree gchar *journal = NULL;
   guint64 size;
 
   if (!check_key (key, error))
     return FALSE;
-  if (!hash_file (temp_path, &size, &sha256)) {
+  if (!hash_file (temp_path, TRUE, &size, &sha256)) {
     int saved = errno;
 
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
@@ -688,37 +1480,11 @@ seedance_cache_store_clip (SeedanceCache * cache, const gchar * key,
         g_strerror (saved));
     return FALSE;
   }
+  text = build_record (size, sha256, task_id, task_json, -1);
 
-  if (task_json)
-    task = parse_json (task_json, strlen (task_json), &why);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "size");
-  json_builder_add_int_value (builder, (gint64) size);
-  json_builder_set_member_name (builder, "sha256");
-  json_builder_add_string_value (builder, sha256);
-  json_builder_set_member_name (builder, "task_id");
-  if (task_id)
-    json_builder_add_string_value (builder, task_id);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "task");
-  /* Kept as an object where it is one; otherwise as the text it was, so
-   * that lookup gives back exactly what was given. */
-  if (task && (JSON_NODE_HOLDS_OBJECT (task) || JSON_NODE_HOLDS_ARRAY (task)))
-    json_builder_add_value (builder, g_steal_pointer (&task));
-  else if (task_json)
-    json_builder_add_string_value (builder, task_json);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = node_to_string (root);
-
-  clip = entry_path (cache, key, ".mp4");
-  record = entry_path (cache, key, ".json");
-  /* Record first, clip second: a crash in between leaves a record without
-   * its clip (or beside an older one), which lookup rejects; never a clip
-   * that passes for whole. */
+  clip = entry_path (cache->dir, key, ".mp4");
+  record = entry_path (cache->dir, key, ".json");
+  /* Record first, clip second, as in seedance_cache_claim_store. */
   if (!write_atomically (record, text, error))
     return FALSE;
   if (g_rename (temp_path, clip) != 0) {
@@ -731,9 +1497,8 @@ seedance_cache_store_clip (SeedanceCache * cache, const gchar * key,
   }
   sync_dir (cache->dir);
 
-  /* The clip is what counts now; a journal left behind only points at a
-   * task whose clip is already here. */
-  if (!seedance_cache_drop_task_id (cache, key, &err))
+  journal = entry_path (cache->dir, key, ".task");
+  if (!remove_file (journal, &err))
     g_debug ("%s", err->message);
   return TRUE;
 }

@@ -128,14 +128,14 @@ error_for_status (guint status)
   }
 }
 
-static guint
-backoff_delay (SeedanceClient * c, guint attempt, gint retry_after_s)
+guint
+seedance_backoff_ms (guint base_ms, guint attempt, gint retry_after_s)
 {
   guint64 ms;
 
   if (retry_after_s >= 0)
     return (guint) MIN (retry_after_s, MAX_RETRY_AFTER_S) * 1000;
-  ms = (guint64) c->backoff_ms << MIN (attempt, 16);
+  ms = (guint64) base_ms << MIN (attempt, 16);
   ms = MIN (ms, MAX_BACKOFF_MS);
   /* Jitter, so that many elements that failed together do not come back
    * together: 75 % to 125 % of the delay. */
@@ -173,8 +173,22 @@ call (SeedanceClient * c, const gchar * what, const gchar * method,
         return NULL;
       }
       if (g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS)) {
+        /* The message says "TLS failed with HOST: reason". */
         g_set_error (error, SEEDANCE_CLIENT_ERROR, SEEDANCE_CLIENT_ERROR_TLS,
-            "%s: TLS failed: %s", what, err->message);
+            "%s: %s", what, err->message);
+        return NULL;
+      }
+      if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
+              SEEDANCE_HTTP_ERROR_PROXY_AUTH) ||
+          g_error_matches (err, SEEDANCE_HTTP_ERROR,
+              SEEDANCE_HTTP_ERROR_PROXY_REFUSED)) {
+        /* Stopped at the proxy, which would stop it again: nothing
+         * reached the service, so a create is known not to exist. */
+        g_set_error (error, SEEDANCE_CLIENT_ERROR,
+            err->code == SEEDANCE_HTTP_ERROR_PROXY_AUTH ?
+            SEEDANCE_CLIENT_ERROR_PROXY_AUTH :
+            SEEDANCE_CLIENT_ERROR_PROXY_REFUSED, "%s: %s%s", what,
+            err->message, idempotent ? "" : "; no task was created");
         return NULL;
       }
       if (!idempotent && !g_error_matches (err, SEEDANCE_HTTP_ERROR,
@@ -248,7 +262,7 @@ call (SeedanceClient * c, const gchar * what, const gchar * method,
   retry:
     if (attempt >= c->retries)
       break;
-    delay = backoff_delay (c, attempt, retry_after_s);
+    delay = seedance_backoff_ms (c->backoff_ms, attempt, retry_after_s);
     client_log (c, "%s: %s; trying again in %u ms (%u of %u)", what, last,
         delay, attempt + 1, c->retries);
     if (!seedance_http_wait (c->http, delay, error))
@@ -320,10 +334,10 @@ seedance_client_fetch (SeedanceClient * c, const gchar * url, gsize max_size,
       max_size, parse_bytes, NULL, error);
 }
 
-SeedanceDownload *
+SeedanceHttpStream *
 seedance_client_download_start (SeedanceClient * c, const gchar * url,
     guint64 offset, SeedanceHttpSink sink, gpointer user_data, GError ** error)
 {
-  return seedance_http_download_start (c->http, url, offset, sink, user_data,
+  return seedance_http_stream_start (c->http, url, offset, sink, user_data,
       error);
 }

@@ -6,6 +6,7 @@
  * 5xx, 429 and unreadable answers with exponential backoff and jitter,
  * honouring Retry-After.  A create is not idempotent: it is repeated only
  * when it cannot have reached the server (no connection) or on a 429;
+ * a proxy that refused it is an error that says no task was created;
  * any other failure says the task may or may not exist.
  */
 #pragma once
@@ -29,6 +30,8 @@ typedef enum
   SEEDANCE_CLIENT_ERROR_TLS,            /* certificate or handshake */
   SEEDANCE_CLIENT_ERROR_BAD_ANSWER,     /* a 2xx we cannot read */
   SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN, /* the create may have gone through */
+  SEEDANCE_CLIENT_ERROR_PROXY_AUTH,     /* the proxy wants credentials (407) */
+  SEEDANCE_CLIENT_ERROR_PROXY_REFUSED,  /* the proxy refused the tunnel */
 } SeedanceClientError;
 
 /* Where the client reports what it does (never the key). */
@@ -51,6 +54,11 @@ SeedanceClient *seedance_client_new (const SeedanceClientConfig * config,
     SeedanceHttp * http);
 void seedance_client_free (SeedanceClient * client);
 
+/* The retry delay every caller shares: `base_ms` doubled per attempt,
+ * capped at 30 s, with jitter (75 % to 125 %); a Retry-After (>= 0) wins,
+ * clamped to 600 s. */
+guint seedance_backoff_ms (guint base_ms, guint attempt, gint retry_after_s);
+
 /* The endpoint a create goes to (for dry runs and messages). */
 gchar *seedance_client_get_create_url (SeedanceClient * client);
 
@@ -68,7 +76,7 @@ GBytes *seedance_client_fetch (SeedanceClient * client, const gchar * url,
     gsize max_size, GError ** error);
 
 /* A download of a generated file (no key is ever sent with it). */
-SeedanceDownload *seedance_client_download_start (SeedanceClient * client,
+SeedanceHttpStream *seedance_client_download_start (SeedanceClient * client,
     const gchar * url, guint64 offset, SeedanceHttpSink sink,
     gpointer user_data, GError ** error);
 

@@ -24,10 +24,11 @@
 #define MAX_REDIRECTS 5
 /* The longest a single poll sleeps when libcurl has no timer of its own. */
 #define POLL_SLICE_MS 1000
-/* How much of an error answer's body a download keeps for its message. */
-#define MAX_ERROR_BODY (64 * 1024)
 
-G_DEFINE_QUARK (seedance - http - error - quark, seedance_http_error);
+/* gst-indent would space the dashes out of the quark's string. */
+/* *INDENT-OFF* */
+G_DEFINE_QUARK (seedance-http-error-quark, seedance_http_error)
+/* *INDENT-ON* */
 
 struct _SeedanceHttp
 {
@@ -47,17 +48,17 @@ struct _SeedanceHttp
 /* What the header callback learns of the answer being received. */
 typedef struct
 {
-  gboolean follow;              /* redirects are followed */
   gboolean headers_done;        /* the final answer's headers are all in */
+  gboolean in_answer;           /* between a status line and its blank line */
   gboolean saw_location;
-  guint status;
+  guint status;                 /* from the status line */
   gint retry_after_s;
   gint64 range_start;           /* from Content-Range, -1 when none */
   gint64 range_total;           /* from Content-Range, -1 when none or '*' */
   CURL *easy;
 } HeaderState;
 
-struct _SeedanceDownload
+struct _SeedanceHttpStream
 {
   SeedanceHttp *http;
   CURL *easy;
@@ -77,7 +78,6 @@ struct _SeedanceDownload
   gboolean got_data;            /* data since the last pump started */
   gboolean done;
   CURLcode result;
-  GByteArray *error_body;
 
   gint64 total_size;
   guint64 body_start;
@@ -263,7 +263,12 @@ header_cb (char *buffer, size_t size, size_t nitems, void *userdata)
   g_strchomp (line);
 
   if (g_str_has_prefix (line, "HTTP/")) {
-    /* A new answer (after a redirect or a 100): forget the last one's. */
+    /* A new answer (after a redirect or a 100): forget the last one's.
+     * "HTTP/1.1 206 Partial Content", "HTTP/2 200" */
+    const gchar *code = strchr (line, ' ');
+
+    hs->in_answer = TRUE;
+    hs->status = code ? (guint) g_ascii_strtoull (code + 1, NULL, 10) : 0;
     hs->saw_location = FALSE;
     hs->retry_after_s = -1;
     hs->range_start = -1;
@@ -271,14 +276,28 @@ header_cb (char *buffer, size_t size, size_t nitems, void *userdata)
     return len;
   }
 
+  /* Trailers, or anything else outside an answer's head. */
+  if (!hs->in_answer)
+    return len;
+
   if (line[0] == '\0') {
     long code = 0;
 
+    hs->in_answer = FALSE;
+    /* A proxy's answer to CONNECT ("200 Connection established") is not
+     * the server's, should it come here despite
+     * CURLOPT_SUPPRESS_CONNECT_HEADERS: libcurl keeps its code apart
+     * (CURLINFO_HTTP_CONNECTCODE), so the server's answer is the one
+     * whose status line is libcurl's response code. */
     curl_easy_getinfo (hs->easy, CURLINFO_RESPONSE_CODE, &code);
-    hs->status = (guint) code;
-    if (code >= 100 && code < 200)
+    if ((guint) code != hs->status) {
+      hs->status = 0;
       return len;
-    if (hs->follow && hs->saw_location && code >= 300 && code < 400)
+    }
+    if (hs->status >= 100 && hs->status < 200)
+      return len;
+    /* Redirects are followed: the answer that counts comes next. */
+    if (hs->saw_location && hs->status >= 300 && hs->status < 400)
       return len;
     hs->headers_done = TRUE;
     return len;
@@ -332,15 +351,20 @@ set_common_options (SeedanceHttp * http, CURL * easy, const gchar * url,
     curl_easy_setopt (easy, CURLOPT_LOW_SPEED_TIME,
         (long) http->stall_timeout_s);
   }
+  /* Unset, libcurl reads https_proxy, http_proxy, all_proxy and no_proxy
+   * itself; credentials in the proxy URL are its own to use. */
   if (http->proxy)
     curl_easy_setopt (easy, CURLOPT_PROXY, http->proxy);
+  /* The proxy's answer to CONNECT is not the server's. */
+  curl_easy_setopt (easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  /* HTTP/2 where the server offers it by ALPN, HTTP/1.1 elsewhere. */
+  curl_easy_setopt (easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, http->ssl_strict ? 1L : 0L);
   curl_easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, http->ssl_strict ? 2L : 0L);
   if (http->ca_file)
     curl_easy_setopt (easy, CURLOPT_CAINFO, http->ca_file);
 
   hs->easy = easy;
-  hs->follow = TRUE;
   hs->retry_after_s = -1;
   hs->range_start = -1;
   hs->range_total = -1;
@@ -348,13 +372,150 @@ set_common_options (SeedanceHttp * http, CURL * easy, const gchar * url,
   curl_easy_setopt (easy, CURLOPT_HEADERDATA, hs);
 }
 
+gchar *
+seedance_http_redact_url (const gchar * url)
+{
+  const gchar *scheme, *authority, *end, *at = NULL, *p;
+
+  if (url == NULL)
+    return NULL;
+  /* By hand rather than through a URL parser, so that the rest comes back
+   * byte for byte, and a proxy string without a scheme
+   * ("user:pass@host:3128", which libcurl takes) is redacted too. */
+  scheme = strstr (url, "://");
+  if (scheme && scheme - url < (gssize) strcspn (url, "/?#@"))
+    authority = scheme + 3;
+  else
+    authority = url;
+  end = authority + strcspn (authority, "/?#");
+  /* The last '@': a password may hold an unescaped one. */
+  for (p = authority; p < end; p++)
+    if (*p == '@')
+      at = p;
+  if (at == NULL)
+    return g_strdup (url);
+  return g_strdup_printf ("%.*s***%s", (int) (authority - url), url, at);
+}
+
+/* "host" or "host:port" (or with the scheme's port when `default_port`)
+ * of a URL, without user info; NULL when it does not parse.  libcurl's
+ * own parser, so that a proxy string without a scheme reads as libcurl
+ * reads it. */
+static gchar *
+url_host_port (const gchar * url, gboolean default_port)
+{
+  CURLU *u = curl_url ();
+  char *host = NULL, *port = NULL;
+  gchar *result = NULL;
+
+  if (curl_url_set (u, CURLUPART_URL, url, CURLU_GUESS_SCHEME |
+          CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+      curl_url_get (u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    curl_url_get (u, CURLUPART_PORT, &port,
+        default_port ? CURLU_DEFAULT_PORT : 0);
+    result = port ? g_strdup_printf ("%s:%s", host, port) : g_strdup (host);
+  }
+  curl_free (host);
+  curl_free (port);
+  curl_url_cleanup (u);
+  return result;
+}
+
+static gboolean
+url_has_user_info (const gchar * url)
+{
+  gchar *redacted = seedance_http_redact_url (url);
+  gboolean has = g_strcmp0 (redacted, url) != 0;
+
+  g_free (redacted);
+  return has;
+}
+
+/* The proxy string libcurl used for `url`: the configured one, else the
+ * environment variable libcurl reads for its scheme.  NULL when none. */
+static const gchar *
+find_proxy (SeedanceHttp * http, const gchar * url)
+{
+  const gchar *const https_vars[] = { "https_proxy", "HTTPS_PROXY",
+    "all_proxy", "ALL_PROXY", NULL
+  };
+  /* libcurl ignores HTTP_PROXY in upper case (the CGI "httpoxy" hole). */
+  const gchar *const http_vars[] = { "http_proxy", "all_proxy", "ALL_PROXY",
+    NULL
+  };
+  const gchar *const *vars;
+  guint i;
+
+  if (http->proxy)
+    return http->proxy[0] ? http->proxy : NULL;
+  vars = g_ascii_strncasecmp (url, "https:", 6) == 0 ? https_vars : http_vars;
+  for (i = 0; vars[i]; i++) {
+    const gchar *value = g_getenv (vars[i]);
+
+    if (value && value[0])
+      return value;
+  }
+  return NULL;
+}
+
+/* A proxy refused to forward the request: PROXY_AUTH for 407, else
+ * PROXY_REFUSED.  The message names the proxy by host and port only. */
 static void
-set_transfer_error (CURL * easy, CURLcode code, const gchar * errbuf,
-    gboolean too_large, GError ** error)
+set_proxy_error (SeedanceHttp * http, CURL * easy, long status, GError ** error)
+{
+  const char *url = NULL;
+  const gchar *proxy;
+  g_autofree gchar *proxy_name = NULL, *target = NULL;
+
+  curl_easy_getinfo (easy, CURLINFO_EFFECTIVE_URL, &url);
+  proxy = url ? find_proxy (http, url) : NULL;
+  if (proxy)
+    proxy_name = url_host_port (proxy, FALSE);
+  if (proxy_name == NULL) {
+    /* The peer of a proxied transfer is the proxy. */
+    const char *ip = NULL;
+    long port = 0;
+
+    curl_easy_getinfo (easy, CURLINFO_PRIMARY_IP, &ip);
+    curl_easy_getinfo (easy, CURLINFO_PRIMARY_PORT, &port);
+    proxy_name = g_strdup_printf (ip && strchr (ip, ':') ? "[%s]:%ld" :
+        "%s:%ld", ip ? ip : "?", port);
+  }
+  target = url ? url_host_port (url, TRUE) : NULL;
+  if (target == NULL)
+    target = g_strdup ("?");
+
+  if (status == 407 && proxy && url_has_user_info (proxy))
+    g_set_error (error, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_PROXY_AUTH,
+        "the proxy %s refused the credentials of the proxy URL (HTTP 407); "
+        "nothing was forwarded to %s", proxy_name, target);
+  else if (status == 407)
+    g_set_error (error, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_PROXY_AUTH,
+        "the proxy %s requires authentication (HTTP 407); nothing was "
+        "forwarded to %s", proxy_name, target);
+  else
+    g_set_error (error, SEEDANCE_HTTP_ERROR,
+        SEEDANCE_HTTP_ERROR_PROXY_REFUSED, "the proxy %s refused the "
+        "tunnel to %s (HTTP %ld); nothing was forwarded", proxy_name, target,
+        status);
+}
+
+static void
+set_transfer_error (SeedanceHttp * http, CURL * easy, CURLcode code,
+    const gchar * errbuf, gboolean too_large, GError ** error)
 {
   const gchar *detail = errbuf[0] ? errbuf : curl_easy_strerror (code);
   SeedanceHttpError kind;
   curl_off_t connected = 0;
+  long connect_code = 0;
+
+  /* A tunnel the proxy did not open (libcurl 7.88 says CURLE_RECV_ERROR,
+   * later ones CURLE_PROXY): nothing went past the proxy. */
+  curl_easy_getinfo (easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+  if (connect_code != 0 && (connect_code < 200 || connect_code >= 300)) {
+    set_proxy_error (http, easy, connect_code, error);
+    return;
+  }
 
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -374,8 +535,20 @@ set_transfer_error (CURL * easy, CURLcode code, const gchar * errbuf,
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ISSUER_ERROR:
-      kind = SEEDANCE_HTTP_ERROR_TLS;
-      break;
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    {
+      const char *url = NULL;
+      g_autofree gchar *host = NULL;
+
+      /* libcurl's reason seldom says which host, and two are involved. */
+      curl_easy_getinfo (easy, CURLINFO_EFFECTIVE_URL, &url);
+      host = url ? url_host_port (url, FALSE) : NULL;
+      g_set_error (error, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS,
+          "TLS failed with %s: %s", host ? host : "?", detail);
+      return;
+    }
     case CURLE_WRITE_ERROR:
       kind = too_large ? SEEDANCE_HTTP_ERROR_TOO_LARGE :
           SEEDANCE_HTTP_ERROR_FAILED;
@@ -401,8 +574,6 @@ void
 seedance_http_response_clear (SeedanceHttpResponse * response)
 {
   g_clear_pointer (&response->body, g_bytes_unref);
-  g_clear_pointer (&response->content_type, g_free);
-  g_clear_pointer (&response->effective_url, g_free);
 }
 
 typedef struct
@@ -439,7 +610,6 @@ seedance_http_call (SeedanceHttp * http, const gchar * method,
   gboolean done = FALSE, ok = FALSE;
   CURLcode result = CURLE_OK;
   long code = 0;
-  const char *ctype = NULL, *eff = NULL;
 
   memset (response, 0, sizeof (*response));
   set_common_options (http, easy, url, errbuf, &hs);
@@ -471,16 +641,18 @@ seedance_http_call (SeedanceHttp * http, const gchar * method,
   if (!run_multi (http, easy, NULL, NULL, &done, &result, error))
     goto out;
   if (result != CURLE_OK) {
-    set_transfer_error (easy, result, errbuf, cb.too_large, error);
+    set_transfer_error (http, easy, result, errbuf, cb.too_large, error);
     goto out;
   }
 
   curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_getinfo (easy, CURLINFO_CONTENT_TYPE, &ctype);
-  curl_easy_getinfo (easy, CURLINFO_EFFECTIVE_URL, &eff);
+  if (code == 407) {
+    /* Only a proxy answers 407 (a plain http:// request, which goes
+     * through a proxy without a tunnel): the service never saw it. */
+    set_proxy_error (http, easy, code, error);
+    goto out;
+  }
   response->status = (guint) code;
-  response->content_type = g_strdup (ctype);
-  response->effective_url = g_strdup (eff);
   response->retry_after_s = hs.retry_after_s;
   response->body = g_byte_array_free_to_bytes (cb.data);
   cb.data = NULL;
@@ -500,7 +672,7 @@ out:
 /* --- downloads --- */
 
 static void
-download_read_headers (SeedanceDownload * d)
+download_read_headers (SeedanceHttpStream * d)
 {
   curl_off_t clen = -1;
   const char *eff = NULL;
@@ -529,16 +701,12 @@ download_read_headers (SeedanceDownload * d)
 static size_t
 download_write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-  SeedanceDownload *d = userdata;
+  SeedanceHttpStream *d = userdata;
   size_t len = size * nmemb, skipped = 0;
 
-  if (d->hs.status < 200 || d->hs.status >= 300) {
-    /* An error answer's body is for the message, never for the sink. */
-    if (d->error_body->len < MAX_ERROR_BODY)
-      g_byte_array_append (d->error_body, (const guint8 *) ptr,
-          MIN (len, MAX_ERROR_BODY - d->error_body->len));
+  /* An error answer's body is never for the sink. */
+  if (d->hs.status < 200 || d->hs.status >= 300)
     return len;
-  }
 
   if (!d->body_checked) {
     d->body_checked = TRUE;
@@ -570,24 +738,24 @@ download_write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
 static gboolean
 download_headers_done (gpointer data)
 {
-  SeedanceDownload *d = data;
+  SeedanceHttpStream *d = data;
 
   return d->hs.headers_done;
 }
 
-SeedanceDownload *
-seedance_http_download_start (SeedanceHttp * http, const gchar * url,
+SeedanceHttpStream *
+seedance_http_stream_start (SeedanceHttp * http, const gchar * url,
     guint64 offset, SeedanceHttpSink sink, gpointer user_data, GError ** error)
 {
-  SeedanceDownload *d = g_new0 (SeedanceDownload, 1);
+  SeedanceHttpStream *d = g_new0 (SeedanceHttpStream, 1);
   gboolean done = FALSE;
+  gchar range[48];
 
   d->http = http;
   d->easy = curl_easy_init ();
   d->sink = sink;
   d->sink_data = user_data;
   d->offset = offset;
-  d->error_body = g_byte_array_new ();
   d->total_size = -1;
 
   set_common_options (http, d->easy, url, d->errbuf, &d->hs);
@@ -596,12 +764,11 @@ seedance_http_download_start (SeedanceHttp * http, const gchar * url,
   curl_easy_setopt (d->easy, CURLOPT_WRITEDATA, d);
   d->headers = curl_slist_append (d->headers, "Accept-Encoding: identity");
   curl_easy_setopt (d->easy, CURLOPT_HTTPHEADER, d->headers);
-  if (offset > 0) {
-    gchar range[48];
-
-    g_snprintf (range, sizeof (range), "%" G_GUINT64_FORMAT "-", offset);
-    curl_easy_setopt (d->easy, CURLOPT_RANGE, range);
-  }
+  /* A Range even from byte 0: a host that honours it answers 206 with
+   * the total in Content-Range, where a plain GET may come chunked with
+   * no length at all. */
+  g_snprintf (range, sizeof (range), "%" G_GUINT64_FORMAT "-", offset);
+  curl_easy_setopt (d->easy, CURLOPT_RANGE, range);
 
   curl_multi_add_handle (http->multi, d->easy);
   if (!run_multi (http, d->easy, download_headers_done, d, &done, &d->result,
@@ -610,27 +777,31 @@ seedance_http_download_start (SeedanceHttp * http, const gchar * url,
   if (done) {
     d->done = TRUE;
     if (d->result != CURLE_OK && !d->hs.headers_done) {
-      set_transfer_error (d->easy, d->result, d->errbuf, FALSE, error);
+      set_transfer_error (http, d->easy, d->result, d->errbuf, FALSE, error);
       goto failed;
     }
+  }
+  if (d->hs.status == 407) {
+    set_proxy_error (http, d->easy, 407, error);
+    goto failed;
   }
   download_read_headers (d);
   return d;
 
 failed:
-  seedance_download_free (d);
+  seedance_http_stream_free (d);
   return NULL;
 }
 
 guint
-seedance_download_get_status (SeedanceDownload * d)
+seedance_http_stream_get_status (SeedanceHttpStream * d)
 {
   return d->hs.status;
 }
 
 
 gint64
-seedance_download_get_total_size (SeedanceDownload * d)
+seedance_http_stream_get_total_size (SeedanceHttpStream * d)
 {
   return d->total_size;
 }
@@ -638,7 +809,7 @@ seedance_download_get_total_size (SeedanceDownload * d)
 
 
 const gchar *
-seedance_download_get_effective_url (SeedanceDownload * d)
+seedance_http_stream_get_effective_url (SeedanceHttpStream * d)
 {
   return d->effective_url;
 }
@@ -646,13 +817,14 @@ seedance_download_get_effective_url (SeedanceDownload * d)
 static gboolean
 download_pump_stop (gpointer data)
 {
-  SeedanceDownload *d = data;
+  SeedanceHttpStream *d = data;
 
   return d->paused || d->got_data;
 }
 
 gboolean
-seedance_download_pump (SeedanceDownload * d, gboolean * eof, GError ** error)
+seedance_http_stream_pump (SeedanceHttpStream * d, gboolean * eof,
+    GError ** error)
 {
   gboolean done = FALSE;
 
@@ -685,7 +857,7 @@ finished:
     return FALSE;
   }
   if (d->result != CURLE_OK) {
-    set_transfer_error (d->easy, d->result, d->errbuf, FALSE, error);
+    set_transfer_error (d->http, d->easy, d->result, d->errbuf, FALSE, error);
     return FALSE;
   }
   *eof = TRUE;
@@ -693,14 +865,13 @@ finished:
 }
 
 void
-seedance_download_free (SeedanceDownload * d)
+seedance_http_stream_free (SeedanceHttpStream * d)
 {
   if (d == NULL)
     return;
   curl_multi_remove_handle (d->http->multi, d->easy);
   curl_easy_cleanup (d->easy);
   curl_slist_free_all (d->headers);
-  g_byte_array_unref (d->error_body);
   g_free (d->effective_url);
   g_free (d);
 }

@@ -21,12 +21,22 @@ typedef enum
   SEEDANCE_HTTP_ERROR_STALLED,
   /* The connection broke after the request was sent. */
   SEEDANCE_HTTP_ERROR_NETWORK,
-  /* TLS: certificate not trusted, handshake failed. */
+  /* TLS: certificate not trusted, handshake failed.  The message names the
+   * host (host[:port] of the URL) and libcurl's reason. */
   SEEDANCE_HTTP_ERROR_TLS,
   /* An answer body larger than the caller accepts. */
   SEEDANCE_HTTP_ERROR_TOO_LARGE,
   /* Anything else libcurl refused (bad URL, out of memory). */
   SEEDANCE_HTTP_ERROR_FAILED,
+  /* The proxy asked for credentials (HTTP 407), to open a tunnel or to
+   * forward a plain request: nothing reached the server.  The message
+   * names the proxy (host:port, never its credentials), the status and
+   * the host asked for. */
+  SEEDANCE_HTTP_ERROR_PROXY_AUTH,
+  /* The proxy answered CONNECT with another non-2xx status (403 for a
+   * port it does not tunnel to, 502 when it cannot reach the host):
+   * nothing reached the server.  The message as for PROXY_AUTH. */
+  SEEDANCE_HTTP_ERROR_PROXY_REFUSED,
 } SeedanceHttpError;
 
 typedef struct
@@ -34,7 +44,9 @@ typedef struct
   guint connect_timeout_s;      /* 0: libcurl's default */
   guint stall_timeout_s;        /* no byte received for this long: error */
   const gchar *user_agent;      /* NULL: "gst-seedance/VERSION" */
-  const gchar *proxy;           /* NULL: libcurl's environment variables */
+  /* "http://[user:pass@]host:port"; NULL: libcurl's environment variables
+   * (https_proxy, http_proxy, all_proxy, no_proxy); "": no proxy. */
+  const gchar *proxy;
   gboolean ssl_strict;          /* verify peer and host name */
   const gchar *ca_file;         /* NULL: the system's store */
 } SeedanceHttpConfig;
@@ -59,17 +71,16 @@ typedef struct
 {
   guint status;                 /* HTTP status of the final answer */
   GBytes *body;                 /* never NULL */
-  gchar *content_type;          /* NULL when absent */
   gint retry_after_s;           /* Retry-After in seconds, -1 when absent */
-  gchar *effective_url;         /* where the answer came from, after redirects */
 } SeedanceHttpResponse;
 
 void seedance_http_response_clear (SeedanceHttpResponse * response);
 
 /* A whole request and answer.  `bearer` (the API key), when not NULL, is
  * sent as `Authorization: Bearer` to the host of `url` only: libcurl drops
- * it on a redirect to any other host or port.  A body larger than
- * `max_body` ends the transfer with SEEDANCE_HTTP_ERROR_TOO_LARGE. */
+ * it on a redirect to any other host or port, and never sends it to a
+ * proxy.  A body larger than `max_body` ends the transfer with
+ * SEEDANCE_HTTP_ERROR_TOO_LARGE.  HTTP/2 where TLS's ALPN offers it. */
 gboolean seedance_http_call (SeedanceHttp * http, const gchar * method,
     const gchar * url, const gchar * bearer, GBytes * body, gsize max_body,
     SeedanceHttpResponse * response, GError ** error);
@@ -80,28 +91,38 @@ gboolean seedance_http_call (SeedanceHttp * http, const gchar * method,
 typedef gboolean (*SeedanceHttpSink) (const guint8 * data, gsize len,
     gpointer user_data);
 
-typedef struct _SeedanceDownload SeedanceDownload;
+typedef struct _SeedanceHttpStream SeedanceHttpStream;
 
-/* GET `url` from byte `offset` (a Range request when offset > 0), without
- * any Authorization, and return once the final answer's headers are in.
- * The caller checks the status; the sink is only ever given the body of a
+/* GET `url` with `Range: bytes=OFFSET-` (from byte 0 too: a 206 tells the
+ * total size where a plain GET may come without a length), without any
+ * Authorization, and return once the final answer's headers are in.  A
+ * 200 is the whole file; the bytes before `offset` are dropped.  The
+ * caller checks the status; the sink is only ever given the body of a
  * 2xx answer. */
-SeedanceDownload *seedance_http_download_start (SeedanceHttp * http,
+SeedanceHttpStream *seedance_http_stream_start (SeedanceHttp * http,
     const gchar * url, guint64 offset, SeedanceHttpSink sink,
     gpointer user_data, GError ** error);
 
-guint seedance_download_get_status (SeedanceDownload * download);
-/* The size of the whole file, from Content-Range or Content-Length of a
- * 2xx answer; -1 when unknown. */
-gint64 seedance_download_get_total_size (SeedanceDownload * download);
-const gchar *seedance_download_get_effective_url (SeedanceDownload * download);
+guint seedance_http_stream_get_status (SeedanceHttpStream * stream);
+/* The size of the whole file, from Content-Range (206) or Content-Length
+ * (200); -1 when neither says it (chunked, or ended by closing). */
+gint64 seedance_http_stream_get_total_size (SeedanceHttpStream * stream);
+const gchar *seedance_http_stream_get_effective_url (SeedanceHttpStream *
+    stream);
 
 /* Run the transfer until the sink asked for a pause, some data came and no
  * more is ready right now, the body ended (`*eof` TRUE), or an error.  */
-gboolean seedance_download_pump (SeedanceDownload * download, gboolean * eof,
-    GError ** error);
+gboolean seedance_http_stream_pump (SeedanceHttpStream * stream,
+    gboolean * eof, GError ** error);
 
 /* Abort if still running; safe at any point. */
-void seedance_download_free (SeedanceDownload * download);
+void seedance_http_stream_free (SeedanceHttpStream * stream);
+
+/* `url` with its user info replaced by "***" ("user:pass@host:3128"
+ * becomes "***@host:3128" after the scheme), everything else kept as is
+ * (the query of a signed URL too), for anyone who shows a URL that may
+ * carry credentials (a proxy's).  Also for proxy strings without a
+ * scheme.  NULL for NULL; g_free. */
+gchar *seedance_http_redact_url (const gchar * url);
 
 G_END_DECLS
