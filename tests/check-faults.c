@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* Every fault a remote API and a CDN can throw: survived, or a clear
  * error; no task paid for twice, no partial file passed off as whole, the
  * key kept where it belongs. */
@@ -82,8 +84,7 @@ GST_START_TEST (test_query_429_honours_retry_after)
   gint64 t429 = 0, tnext = 0;
   guint i;
 
-  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 1, 429, 1,
-      0);
+  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 1, 429, 1, 0);
   run_and_compare (sim, "prompt=x resolution=480p");
   reqs = seedance_sim_get_requests (sim);
   for (i = 0; i < reqs->len; i++) {
@@ -111,8 +112,7 @@ GST_START_TEST (test_query_5xx_burst_is_survived)
 {
   SeedanceSim *sim = test_sim_new ();
 
-  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 3, 503, 0,
-      0);
+  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 3, 503, 0, 0);
   run_and_compare (sim, "prompt=x resolution=480p");
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_CREATE), 1);
@@ -126,8 +126,7 @@ GST_START_TEST (test_query_gives_up_after_retries)
   SeedanceSim *sim = test_sim_new ();
   GstMessage *msg;
 
-  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 0, 500, 0,
-      0);
+  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 0, 500, 0, 0);
   msg = run_expecting_error (sim, "prompt=x retries=2");
   test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
       "failed 3 times in a row");
@@ -146,8 +145,7 @@ GST_START_TEST (test_create_5xx_is_not_repeated)
   SeedanceSim *sim = test_sim_new ();
   GstMessage *msg;
 
-  add_fault (sim, SEEDANCE_SIM_CREATE, SEEDANCE_SIM_FAULT_STATUS, 1, 502, 0,
-      0);
+  add_fault (sim, SEEDANCE_SIM_CREATE, SEEDANCE_SIM_FAULT_STATUS, 1, 502, 0, 0);
   msg = run_expecting_error (sim, "prompt=x");
   test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
       "may or may not exist");
@@ -181,8 +179,7 @@ GST_START_TEST (test_create_429_is_repeated)
 {
   SeedanceSim *sim = test_sim_new ();
 
-  add_fault (sim, SEEDANCE_SIM_CREATE, SEEDANCE_SIM_FAULT_STATUS, 1, 429, 0,
-      0);
+  add_fault (sim, SEEDANCE_SIM_CREATE, SEEDANCE_SIM_FAULT_STATUS, 1, 429, 0, 0);
   run_and_compare (sim, "prompt=x resolution=480p");
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_CREATE), 2);
@@ -513,8 +510,7 @@ GST_START_TEST (test_redirect_to_another_host_carries_no_key)
   GPtrArray *reqs;
   guint i, on_file_host = 0;
 
-  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_REDIRECT, 1, 0, 0,
-      0);
+  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_REDIRECT, 1, 0, 0, 0);
   msg = run_expecting_error (sim, "prompt=x");
   test_assert_error (msg, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_AUTHORIZED, NULL);
@@ -586,16 +582,14 @@ GST_START_TEST (test_key_never_in_logs_messages_or_errors)
   gst_debug_add_log_function (capture_log, NULL, NULL);
 
   /* Once with a success and a fault or two, once with an error. */
-  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 1, 503, 0,
-      0);
+  add_fault (sim, SEEDANCE_SIM_QUERY, SEEDANCE_SIM_FAULT_STATUS, 1, 503, 0, 0);
   /* Not in the launch string: GStreamer's own parser logs those words,
    * which is why the README says to use the environment. */
   desc = g_strdup_printf ("seedancesrc name=src base-url=\"%s\" "
       "poll-interval=100 prompt=x resolution=480p return-last-frame=true "
       "! fakesink", seedance_sim_get_base_url (sim));
   pipeline = gst_parse_launch (desc, NULL);
-  g_object_set (test_pipeline_get_src (pipeline), "api-key", SECRET_KEY,
-      NULL);
+  g_object_set (test_pipeline_get_src (pipeline), "api-key", SECRET_KEY, NULL);
   msg = test_pipeline_run (pipeline, 60, messages);
   test_assert_eos (msg);
   gst_message_unref (msg);
@@ -757,8 +751,7 @@ range_matrix (SeedanceSimFaultKind host_behaviour)
           g_bytes_get_data (file, NULL), g_bytes_get_size (head)) == 0);
 
   /* The total size, not what remains. */
-  fail_unless (gst_element_query_duration (src, GST_FORMAT_BYTES,
-          &duration));
+  fail_unless (gst_element_query_duration (src, GST_FORMAT_BYTES, &duration));
   fail_unless_equals_int64 (duration, size);
 
   seek_and_check (pipeline, appsink, file, size / 2);

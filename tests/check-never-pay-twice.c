@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* cache-dir and dry-run: one request, one payment. */
 #include "common/harness.h"
 
@@ -398,7 +400,8 @@ dry_run_key (SeedanceSim * sim, const gchar * props)
   GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_message_unref);
   GstMessage *msg = test_pipeline_run (pipeline, 30, messages);
-  const GstStructure *s = test_find_message (messages, "seedance-dry-run", NULL);
+  const GstStructure *s =
+      test_find_message (messages, "seedance-dry-run", NULL);
   gchar *key;
 
   fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);

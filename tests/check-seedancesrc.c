@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* seedancesrc end to end against the simulator: prompt in, MP4 out. */
 #include "common/harness.h"
 
@@ -28,8 +30,7 @@ count_frame (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static void
-attach_counter (GstElement * pipeline, const gchar * sink_name,
-    FrameCount * fc)
+attach_counter (GstElement * pipeline, const gchar * sink_name, FrameCount * fc)
 {
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), sink_name);
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
@@ -57,8 +58,7 @@ GST_START_TEST (test_text_to_video_decodes_every_frame)
 
   attach_counter (pipeline, "vsink", &fc);
   msg = test_pipeline_run (pipeline, 60, NULL);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-      "no EOS");
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS, "no EOS");
   fail_unless_equals_int (fc.buffers, 5 * 24);
   fail_unless_equals_int (fc.width, 854);
   fail_unless_equals_int (fc.height, 480);
@@ -159,16 +159,13 @@ check_failed_outcome (const gchar * status, const gchar * code,
   pipeline = test_pipeline_new (sim, "prompt=\"x\" resolution=480p "
       "! fakesink");
   msg = test_pipeline_run (pipeline, 30, NULL);
-  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-      words);
-  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-      code);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED, words);
+  test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED, code);
   test_assert_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
       message);
   gst_message_parse_error_details (msg, &details);
   fail_unless (details != NULL);
-  fail_unless_equals_string (gst_structure_get_string (details, "code"),
-      code);
+  fail_unless_equals_string (gst_structure_get_string (details, "code"), code);
   fail_unless_equals_string (gst_structure_get_string (details, "status"),
       status);
   /* No video was fetched. */
@@ -379,8 +376,7 @@ GST_START_TEST (test_stop_during_long_poll_interval)
 
   seedance_sim_set_schedule (sim, 600000, 600000);
   pipeline = test_pipeline_new (sim, "prompt=\"x\" ! fakesink");
-  g_object_set (test_pipeline_get_src (pipeline), "poll-interval", 60000,
-      NULL);
+  g_object_set (test_pipeline_get_src (pipeline), "poll-interval", 60000, NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   msg = test_wait_for_task_message (pipeline, "created", 10);
   fail_unless (msg != NULL);

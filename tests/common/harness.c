@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 #include "harness.h"
 
 #include <string.h>
@@ -42,8 +44,7 @@ test_pipeline_get_src (GstElement * pipeline)
 }
 
 GstMessage *
-test_pipeline_run (GstElement * pipeline, guint timeout_s,
-    GPtrArray * messages)
+test_pipeline_run (GstElement * pipeline, guint timeout_s, GPtrArray * messages)
 {
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *result = NULL;
@@ -253,7 +254,8 @@ test_have_elements (const gchar * first, ...)
   va_list args;
 
   va_start (args, first);
-  for (name = first; name; name = va_arg (args, const gchar *)) {
+  for (name = first; name; name = va_arg (args, const gchar *))
+  {
     GstElementFactory *f = gst_element_factory_find (name);
 
     if (f) {

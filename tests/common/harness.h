@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* Helpers the element's test suites share: a simulator per test, pipelines
  * run to their end, the messages they posted. */
 #pragma once

@@ -651,8 +651,7 @@ main (int argc, char **argv)
   ADD ("/download/whole-file", test_whole_file);
   ADD ("/download/seek", test_seek);
   ADD ("/download/resumes-after-a-drop", test_resumes_after_a_drop);
-  ADD ("/download/resumes-after-a-short-body",
-      test_resumes_after_a_short_body);
+  ADD ("/download/resumes-after-a-short-body", test_resumes_after_a_short_body);
   ADD ("/download/resumes-when-range-is-ignored",
       test_resumes_when_range_is_ignored);
   ADD ("/download/drops-that-progress-complete-the-file",

@@ -100,8 +100,7 @@ refused (const SeedanceRequestParams * p, const gchar * property,
 
   build_refused (p, SEEDANCE_REQUEST_ERROR_SETTINGS, property, rule);
   g_assert_false (seedance_request_validate (p, &err));
-  g_assert_error (err, SEEDANCE_REQUEST_ERROR,
-      SEEDANCE_REQUEST_ERROR_SETTINGS);
+  g_assert_error (err, SEEDANCE_REQUEST_ERROR, SEEDANCE_REQUEST_ERROR_SETTINGS);
   g_assert_null (seedance_request_build (p, &build_err));
   g_assert_cmpstr (err->message, ==, build_err->message);
   g_error_free (build_err);
@@ -493,8 +492,7 @@ test_reference_counts (void)
   p.reference_videos = three;
   body = build_ok (&p, &node);
   for (i = 0; i < 3; i++)
-    assert_media_item (body, i + 1, "video_url", three[i],
-        "reference_video");
+    assert_media_item (body, i + 1, "video_url", three[i], "reference_video");
   json_node_unref (node);
   p.reference_videos = four;
   refused (&p, "reference-videos:", "at most 3");
@@ -505,8 +503,7 @@ test_reference_counts (void)
   body = build_ok (&p, &node);
   assert_media_item (body, 1, "image_url", "asset://i", "reference_image");
   for (i = 0; i < 3; i++)
-    assert_media_item (body, i + 2, "audio_url", three[i],
-        "reference_audio");
+    assert_media_item (body, i + 2, "audio_url", three[i], "reference_audio");
   json_node_unref (node);
   p.reference_audios = four;
   refused (&p, "reference-audios:", "at most 3");
@@ -652,8 +649,7 @@ test_references_passed_as_they_are (void)
   p.reference_audios = audios;
   body = build_ok (&p, &node);
   for (i = 0; i < 4; i++)
-    assert_media_item (body, 1 + i, "image_url", images[i],
-        "reference_image");
+    assert_media_item (body, 1 + i, "image_url", images[i], "reference_image");
   assert_media_item (body, 5, "video_url", videos[0], "reference_video");
   assert_media_item (body, 6, "video_url", videos[1], "reference_video");
   assert_media_item (body, 7, "audio_url", audios[0], "reference_audio");
@@ -979,8 +975,7 @@ test_task_failed_with_error (void)
       "\"message\": \"The output video may contain sensitive content.\"}}");
 
   g_assert_cmpint (task->status, ==, SEEDANCE_STATUS_FAILED);
-  g_assert_cmpstr (task->error_code, ==,
-      "OutputVideoSensitiveContentDetected");
+  g_assert_cmpstr (task->error_code, ==, "OutputVideoSensitiveContentDetected");
   g_assert_cmpstr (task->error_message, ==,
       "The output video may contain sensitive content.");
   seedance_task_free (task);
@@ -1045,8 +1040,7 @@ test_task_without_status_refused (void)
         &err);
 
     g_assert_null (task);
-    g_assert_error (err, SEEDANCE_ANSWER_ERROR,
-        SEEDANCE_ANSWER_ERROR_INVALID);
+    g_assert_error (err, SEEDANCE_ANSWER_ERROR, SEEDANCE_ANSWER_ERROR_INVALID);
     g_assert_nonnull (strstr (err->message, "\"status\""));
     g_clear_error (&err);
   }
@@ -1142,8 +1136,7 @@ test_create_answer (void)
   for (i = 0; bad[i]; i++) {
     id = seedance_task_parse_id (bad[i], strlen (bad[i]), &err);
     g_assert_null (id);
-    g_assert_error (err, SEEDANCE_ANSWER_ERROR,
-        SEEDANCE_ANSWER_ERROR_INVALID);
+    g_assert_error (err, SEEDANCE_ANSWER_ERROR, SEEDANCE_ANSWER_ERROR_INVALID);
     g_clear_error (&err);
   }
 }

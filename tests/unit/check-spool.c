@@ -183,8 +183,7 @@ test_commit_replaces_the_target (Fixture * f, gconstpointer user_data)
   g_assert_true (g_file_set_contents (f->target, "old and longer", -1, NULL));
   spool = seedance_spool_new (f->target, 0644, &err);
   g_assert_no_error (err);
-  g_assert_true (seedance_spool_write (spool, (const guint8 *) "new", 3,
-          &err));
+  g_assert_true (seedance_spool_write (spool, (const guint8 *) "new", 3, &err));
   /* Until the commit, the old file is what the target holds. */
   g_assert_true (g_file_get_contents (f->target, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "old and longer");
