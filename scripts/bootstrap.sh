@@ -26,9 +26,12 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# Arguments are meson options (-Dname=value) for this build directory.
 build_project() {
   if [ ! -f "$build/build.ninja" ]; then
-    meson setup "$build" "$here"
+    meson setup "$build" "$here" "$@"
+  elif [ $# -gt 0 ]; then
+    meson configure "$build" "$@"
   fi
   ninja -C "$build"
 }
@@ -45,7 +48,7 @@ case "$what" in
     ;;
   test)
     install_packages
-    build_project
+    build_project -Dfuzz=enabled
     exec bash "$here/scripts/run-tests.sh" "$build"
     ;;
   *)

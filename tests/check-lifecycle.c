@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* What applications see and steer: messages, progress, tags, resuming a
  * task, seedance: URIs, `location`, the last frame, cancelling. */
 #include "common/harness.h"
@@ -565,8 +567,7 @@ GST_START_TEST (test_cancel_signal_wakes_a_long_poll_interval)
   /* A resumed task is queried at once, then every minute. */
   rest = g_strdup_printf ("task-id=%s ! fakesink", id);
   pipeline = test_pipeline_new (sim, rest);
-  g_object_set (test_pipeline_get_src (pipeline), "poll-interval", 60000,
-      NULL);
+  g_object_set (test_pipeline_get_src (pipeline), "poll-interval", 60000, NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   msg = test_wait_for_task_message (pipeline, "status", 10);
   fail_unless (msg != NULL);
@@ -819,8 +820,8 @@ receiver_thread (gpointer data)
   g_main_context_push_thread_default (r->context);
   server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server, "/cb", on_callback, r, NULL);
-  fail_unless (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
-          NULL));
+  fail_unless (soup_server_listen_local (server, 0,
+          SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
   listeners = soup_server_get_listeners (server);
   addr = g_socket_get_local_address (listeners->data, NULL);
   g_mutex_lock (&r->lock);
@@ -871,8 +872,7 @@ GST_START_TEST (test_callbacks_arrive_in_order)
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   g_mutex_lock (&r.lock);
-  while (r.statuses->len < 3 && g_cond_wait_until (&r.cond, &r.lock,
-          deadline));
+  while (r.statuses->len < 3 && g_cond_wait_until (&r.cond, &r.lock, deadline));
   fail_unless_equals_int (r.statuses->len, 3);
   fail_unless_equals_string (g_ptr_array_index (r.statuses, 0), "queued");
   fail_unless_equals_string (g_ptr_array_index (r.statuses, 1), "running");
@@ -926,4 +926,6 @@ lifecycle_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (lifecycle);
+TEST_CHECK_MAIN_REQUIRING (lifecycle, TEST_SIM_ELEMENTS,
+    TEST_SIM_AUDIO_ELEMENTS, TEST_DECODE_ELEMENTS, "playbin", "videoscale",
+    "audioresample");

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* cache-dir and dry-run: one request, one payment. */
 #include "common/harness.h"
 
@@ -177,6 +179,29 @@ GST_START_TEST (test_second_run_is_served_from_the_cache)
 
 GST_END_TEST;
 
+/* Waits until `cache` holds a task journal (KEY.task, which appears whole,
+ * by rename), at most `timeout_s`. */
+static gboolean
+wait_for_journal (const gchar * cache, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline) {
+    GDir *d = g_dir_open (cache, 0, NULL);
+    const gchar *name;
+    gboolean found = FALSE;
+
+    while (d && !found && (name = g_dir_read_name (d)))
+      found = g_str_has_suffix (name, ".task");
+    if (d)
+      g_dir_close (d);
+    if (found)
+      return TRUE;
+    g_usleep (20000);
+  }
+  return FALSE;
+}
+
 GST_START_TEST (test_killed_while_polling_then_rerun_resumes)
 {
   SeedanceSim *sim = test_sim_new ();
@@ -208,7 +233,7 @@ GST_START_TEST (test_killed_while_polling_then_rerun_resumes)
     g_usleep (20000);
   fail_unless_equals_int (seedance_sim_count_requests (sim,
           SEEDANCE_SIM_CREATE), 1);
-  g_usleep (300000);
+  fail_unless (wait_for_journal (cache, 20), "no task journal in %s", cache);
   g_subprocess_send_signal (child, SIGKILL);
   g_subprocess_wait (child, NULL, NULL);
 
@@ -375,7 +400,8 @@ dry_run_key (SeedanceSim * sim, const gchar * props)
   GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_message_unref);
   GstMessage *msg = test_pipeline_run (pipeline, 30, messages);
-  const GstStructure *s = test_find_message (messages, "seedance-dry-run", NULL);
+  const GstStructure *s =
+      test_find_message (messages, "seedance-dry-run", NULL);
   gchar *key;
 
   fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
@@ -525,4 +551,13 @@ never_pay_twice_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (never_pay_twice);
+int
+main (int argc, char **argv)
+{
+  gst_check_init (&argc, &argv);
+  if (!test_have_elements (TEST_SIM_ELEMENTS, NULL) ||
+      !test_have_program ("gst-launch-1.0", "gstreamer1.0-tools"))
+    return TEST_EXIT_SKIP;
+  return gst_check_run_suite (never_pay_twice_suite (), "never_pay_twice",
+      __FILE__);
+}

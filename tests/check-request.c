@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* Every request the API would refuse is refused by the element first, with
  * an error naming the property and the rule, and nothing is sent. */
 #include "common/harness.h"
@@ -55,8 +57,10 @@ GST_START_TEST (name) \
 GST_END_TEST;
 
 REFUSED (test_unknown_model, "prompt=x model=seedance-3", "model:");
-REFUSED (test_duration_too_short, "prompt=x duration=4", "duration: must be 5 to 15");
-REFUSED (test_duration_too_long, "prompt=x duration=16", "duration: must be 5 to 15");
+REFUSED (test_duration_too_short, "prompt=x duration=4",
+    "duration: must be 5 to 15");
+REFUSED (test_duration_too_long, "prompt=x duration=16",
+    "duration: must be 5 to 15");
 REFUSED (test_fast_model_1080p,
     "prompt=x model=doubao-seedance-2-fast resolution=1080p",
     "resolution: doubao-seedance-2-fast");
@@ -77,13 +81,15 @@ REFUSED (test_four_reference_videos,
     "\"asset://4\">", "reference-videos: at most 3");
 REFUSED (test_four_reference_audios,
     "prompt=x reference-images=<\"asset://i\"> reference-audios=<\"asset://1\","
-    "\"asset://2\",\"asset://3\",\"asset://4\">", "reference-audios: at most 3");
+    "\"asset://2\",\"asset://3\",\"asset://4\">",
+    "reference-audios: at most 3");
 REFUSED (test_audio_needs_image_or_video,
     "prompt=x reference-audios=<\"https://e.com/a.mp3\">",
     "audio needs a reference image or a reference video");
 REFUSED (test_draft_stands_alone, "prompt=x draft-task-id=cgt-1",
     "draft-task-id: a draft task stands alone");
-REFUSED (test_nothing_to_generate, "resolution=480p", "prompt: nothing to generate");
+REFUSED (test_nothing_to_generate, "resolution=480p",
+    "prompt: nothing to generate");
 REFUSED (test_video_as_data_uri,
     "prompt=x reference-videos=<\"data:video/mp4;base64,AAAA\">",
     "reference-videos: the API takes a video only as an http(s) URL");
@@ -91,7 +97,8 @@ REFUSED (test_image_data_uri_shape,
     "prompt=x first-frame=\"data:text/plain;base64,AAAA\"",
     "first-frame: a data: URI must be of the form data:image/");
 REFUSED (test_bad_service_tier, "prompt=x service-tier=gold", "service-tier:");
-REFUSED (test_priority_out_of_range, "prompt=x priority=10", "priority: must be 0 to 9");
+REFUSED (test_priority_out_of_range, "prompt=x priority=10",
+    "priority: must be 0 to 9");
 REFUSED (test_callback_not_http, "prompt=x callback-url=ftp://e.com/cb",
     "callback-url: must be an http");
 REFUSED (test_safety_identifier_too_long,
@@ -459,4 +466,4 @@ request_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (request);
+TEST_CHECK_MAIN_REQUIRING (request, TEST_SIM_ELEMENTS);

@@ -1,6 +1,7 @@
 /* The example programs, run as a user runs them (subprocesses with the
  * environment a user sets), against the in-process Seedance simulator.
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
  *
  * meson passes the programs' paths (SEEDANCE_GENERATE, SEEDANCE_RUNDOWN,
  * PYTHON, GENERATE_PY), the plugin directory (PLUGIN_DIR), GStreamer's own
@@ -14,7 +15,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "seedance-sim.h"
+#include "common/harness.h"
 
 static SeedanceSim *sim;
 static gchar *tmp_dir;
@@ -72,8 +73,9 @@ tmp_path (const gchar * name)
 static GSubprocessLauncher *
 launcher_new (void)
 {
-  GSubprocessLauncher *l = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  GSubprocessLauncher *l =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_PIPE);
   gchar *registry = g_build_filename (BUILD_DIR, "registry-examples.bin",
       NULL);
 
@@ -424,8 +426,7 @@ GST_START_TEST (test_generate_cancel_running)
   seedance_sim_set_schedule (sim, 10, 60000);
   id = seedance_sim_create_task (sim,
       "{\"model\": \"doubao-seedance-2.0\", \"content\": [{\"type\": "
-      "\"text\", \"text\": \"Too late\"}], \"resolution\": \"480p\"}",
-      &error);
+      "\"text\", \"text\": \"Too late\"}], \"resolution\": \"480p\"}", &error);
   fail_unless (id != NULL);
   g_usleep (200 * 1000);
   {
@@ -434,8 +435,7 @@ GST_START_TEST (test_generate_cancel_running)
     code = run (argv, NULL, &err);
   }
   fail_unless_equals_int (code, 1);
-  fail_unless (strstr (err, "cannot be cancelled") != NULL, "stderr: %s",
-      err);
+  fail_unless (strstr (err, "cannot be cancelled") != NULL, "stderr: %s", err);
   status = seedance_sim_get_task_status (sim, id);
   fail_unless_equals_string (status, "running");
   g_free (status);
@@ -707,4 +707,8 @@ examples_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (examples);
+/* The simulator's elements, what seedance-rundown builds its programme
+ * with, and what decodes the clips. */
+TEST_CHECK_MAIN_REQUIRING (examples, TEST_SIM_ELEMENTS, TEST_SIM_AUDIO_ELEMENTS,
+    TEST_DECODE_ELEMENTS, "videoscale", "videorate", "audioresample", "concat",
+    "mpegtsmux", "identity", "queue");

@@ -458,8 +458,8 @@ find_proxy (SeedanceHttp * http, const gchar * url)
   return NULL;
 }
 
-/* A proxy refused to forward the request: PROXY_AUTH for 407, else
- * PROXY_REFUSED.  The message names the proxy by host and port only. */
+/* A proxy refused to forward the request: PROXY_AUTH for 407 (and 401),
+ * else PROXY_REFUSED.  The message names the proxy by host and port only. */
 static void
 set_proxy_error (SeedanceHttp * http, CURL * easy, long status, GError ** error)
 {
@@ -485,14 +485,16 @@ set_proxy_error (SeedanceHttp * http, CURL * easy, long status, GError ** error)
   if (target == NULL)
     target = g_strdup ("?");
 
-  if (status == 407 && proxy && url_has_user_info (proxy))
+  /* 407 is the standard answer; some proxies (tinyproxy) answer a
+   * CONNECT with wrong credentials 401. */
+  if ((status == 407 || status == 401) && proxy && url_has_user_info (proxy))
     g_set_error (error, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_PROXY_AUTH,
-        "the proxy %s refused the credentials of the proxy URL (HTTP 407); "
-        "nothing was forwarded to %s", proxy_name, target);
-  else if (status == 407)
+        "the proxy %s refused the credentials of the proxy URL (HTTP %ld); "
+        "nothing was forwarded to %s", proxy_name, status, target);
+  else if (status == 407 || status == 401)
     g_set_error (error, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_PROXY_AUTH,
-        "the proxy %s requires authentication (HTTP 407); nothing was "
-        "forwarded to %s", proxy_name, target);
+        "the proxy %s requires authentication (HTTP %ld); nothing was "
+        "forwarded to %s", proxy_name, status, target);
   else
     g_set_error (error, SEEDANCE_HTTP_ERROR,
         SEEDANCE_HTTP_ERROR_PROXY_REFUSED, "the proxy %s refused the "

@@ -28,8 +28,9 @@ typedef enum
   SEEDANCE_HTTP_ERROR_TOO_LARGE,
   /* Anything else libcurl refused (bad URL, out of memory). */
   SEEDANCE_HTTP_ERROR_FAILED,
-  /* The proxy asked for credentials (HTTP 407), to open a tunnel or to
-   * forward a plain request: nothing reached the server.  The message
+  /* The proxy asked for credentials (HTTP 407, or 401 to a CONNECT), to
+   * open a tunnel or to forward a plain request: nothing reached the
+   * server.  The message
    * names the proxy (host:port, never its credentials), the status and
    * the host asked for. */
   SEEDANCE_HTTP_ERROR_PROXY_AUTH,

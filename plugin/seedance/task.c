@@ -131,19 +131,16 @@ get_object (JsonObject * obj, const gchar * name)
   return json_node_get_object (node);
 }
 
-SeedanceTask *
-seedance_task_parse (const gchar * data, gsize len, GError ** error)
+/* A task object, from the root of a query answer or an item of a list
+ * answer; `json` is kept as the record of what came. */
+static SeedanceTask *
+task_from_object (JsonObject * root, gchar * json, GError ** error)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  JsonObject *root = NULL, *content, *err, *usage;
+  JsonObject *content, *err, *usage;
   SeedanceTask *task;
 
-  parser = parse_object (data, len, &root, error);
-  if (parser == NULL)
-    return NULL;
-
   task = g_new0 (SeedanceTask, 1);
-  task->json = g_strndup (data, len);
+  task->json = json;
   task->status_str = dup_string (root, "status");
   if (task->status_str == NULL) {
     g_set_error_literal (error, SEEDANCE_ANSWER_ERROR,
@@ -180,6 +177,70 @@ seedance_task_parse (const gchar * data, gsize len, GError ** error)
   task->completion_tokens = get_int (usage, "completion_tokens", -1);
   task->total_tokens = get_int (usage, "total_tokens", -1);
   return task;
+}
+
+SeedanceTask *
+seedance_task_parse (const gchar * data, gsize len, GError ** error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *root = NULL;
+
+  parser = parse_object (data, len, &root, error);
+  if (parser == NULL)
+    return NULL;
+  return task_from_object (root, g_strndup (data, len), error);
+}
+
+GPtrArray *
+seedance_task_parse_list (const gchar * data, gsize len, gint64 * total,
+    GError ** error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *root = NULL;
+  JsonNode *items;
+  JsonArray *array;
+  GPtrArray *tasks;
+  guint i, n;
+
+  parser = parse_object (data, len, &root, error);
+  if (parser == NULL)
+    return NULL;
+  items = json_object_get_member (root, "items");
+  if (items == NULL || JSON_NODE_HOLDS_NULL (items)) {
+    /* Ark leaves out an empty list. */
+    tasks = g_ptr_array_new_with_free_func ((GDestroyNotify)
+        seedance_task_free);
+    *total = MAX (get_int (root, "total", 0), 0);
+    return tasks;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (items)) {
+    g_set_error_literal (error, SEEDANCE_ANSWER_ERROR,
+        SEEDANCE_ANSWER_ERROR_INVALID, "the list's \"items\" is not an "
+        "array");
+    return NULL;
+  }
+  array = json_node_get_array (items);
+  n = json_array_get_length (array);
+  tasks = g_ptr_array_new_full (n, (GDestroyNotify) seedance_task_free);
+  for (i = 0; i < n; i++) {
+    JsonNode *item = json_array_get_element (array, i);
+    SeedanceTask *task;
+
+    if (!JSON_NODE_HOLDS_OBJECT (item))
+      continue;
+    task = task_from_object (json_node_get_object (item),
+        json_to_string (item, FALSE), NULL);
+    /* An item without an id cannot be handed to anyone; without a status
+     * it says nothing.  Either way its task counts as missing. */
+    if (task && task->id)
+      g_ptr_array_add (tasks, task);
+    else
+      seedance_task_free (task);
+  }
+  *total = get_int (root, "total", tasks->len);
+  if (*total < 0)
+    *total = 0;
+  return tasks;
 }
 
 void

@@ -61,6 +61,14 @@ typedef struct
 SeedanceTask *seedance_task_parse (const gchar * data, gsize len,
     GError ** error);
 void seedance_task_free (SeedanceTask * task);
+
+/* A list answer: {"total": N, "items": [task, ...]}.  Returns the items
+ * that are task objects with an "id" and a "status" (others are skipped),
+ * and sets `total` to "total" (the number of items when absent), for
+ * paging.  Fails only when the answer is not such an object. */
+GPtrArray *seedance_task_parse_list (const gchar * data, gsize len,
+    gint64 * total, GError ** error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeedanceTask, seedance_task_free);
 
 /* A create answer: {"id": "..."}. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 #include "harness.h"
 
 #include <string.h>
@@ -42,8 +44,7 @@ test_pipeline_get_src (GstElement * pipeline)
 }
 
 GstMessage *
-test_pipeline_run (GstElement * pipeline, guint timeout_s,
-    GPtrArray * messages)
+test_pipeline_run (GstElement * pipeline, guint timeout_s, GPtrArray * messages)
 {
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *result = NULL;
@@ -217,4 +218,66 @@ test_write_temp_file (const gchar * name, const guint8 * data, gsize len)
   fail_unless (g_file_set_contents (path, (const gchar *) data, len, NULL));
   g_free (dir);
   return path;
+}
+
+/* Where Debian has each element the suites may miss. */
+static const gchar *
+element_package (const gchar * name)
+{
+  static const struct
+  {
+    const gchar *prefix;
+    const gchar *package;
+  } packages[] = {
+    {"avdec_", "gstreamer1.0-libav"}, {"avenc_", "gstreamer1.0-libav"},
+    {"x264enc", "gstreamer1.0-plugins-ugly"},
+    {"h264parse", "gstreamer1.0-plugins-bad"},
+    {"mpegtsmux", "gstreamer1.0-plugins-bad"},
+    {"aacparse", "gstreamer1.0-plugins-good"},
+    {"mp4mux", "gstreamer1.0-plugins-good"},
+    {"qtdemux", "gstreamer1.0-plugins-good"},
+    {"pngenc", "gstreamer1.0-plugins-good"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (packages); i++)
+    if (g_str_has_prefix (name, packages[i].prefix))
+      return packages[i].package;
+  return "gstreamer1.0-plugins-base";
+}
+
+gboolean
+test_have_elements (const gchar * first, ...)
+{
+  const gchar *name;
+  gboolean all = TRUE;
+  va_list args;
+
+  va_start (args, first);
+  for (name = first; name; name = va_arg (args, const gchar *))
+  {
+    GstElementFactory *f = gst_element_factory_find (name);
+
+    if (f) {
+      gst_object_unref (f);
+    } else {
+      g_print ("SKIP: the GStreamer element %s is not installed (Debian "
+          "package %s)\n", name, element_package (name));
+      all = FALSE;
+    }
+  }
+  va_end (args);
+  return all;
+}
+
+gboolean
+test_have_program (const gchar * name, const gchar * package)
+{
+  gchar *path = g_find_program_in_path (name);
+  gboolean found = path != NULL;
+
+  if (!found)
+    g_print ("SKIP: %s is not on PATH (Debian package %s)\n", name, package);
+  g_free (path);
+  return found;
 }

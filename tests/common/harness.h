@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* Helpers the element's test suites share: a simulator per test, pipelines
  * run to their end, the messages they posted. */
 #pragma once
@@ -9,6 +11,39 @@
 G_BEGIN_DECLS
 
 #define TEST_API_KEY "sim-key"
+
+/* The exit status meson reads as SKIP. */
+#define TEST_EXIT_SKIP 77
+
+/* What the simulator renders its clips with, and its audio with. */
+#define TEST_SIM_ELEMENTS "videotestsrc", "textoverlay", "videoconvert", \
+    "x264enc", "h264parse", "mp4mux", "filesink", "pngenc"
+#define TEST_SIM_AUDIO_ELEMENTS "audiotestsrc", "audioconvert", \
+    "avenc_aac", "aacparse"
+/* What decodes the simulator's clips. */
+#define TEST_DECODE_ELEMENTS "qtdemux", "decodebin", "avdec_h264", "avdec_aac"
+
+/* TRUE when GStreamer has every element factory of the NULL-terminated
+ * list.  Otherwise prints a line naming each one missing, with the Debian
+ * package that has it, and returns FALSE: a suite that needs them then
+ * exits with TEST_EXIT_SKIP before running anything (see
+ * TEST_CHECK_MAIN_REQUIRING). */
+gboolean test_have_elements (const gchar * first, ...) G_GNUC_NULL_TERMINATED;
+
+/* TRUE when the program is on PATH; otherwise prints a line and returns
+ * FALSE. */
+gboolean test_have_program (const gchar * name, const gchar * package);
+
+/* GST_CHECK_MAIN (name), skipping the whole suite (exit TEST_EXIT_SKIP, one
+ * line per missing element) unless every element listed is installed. */
+#define TEST_CHECK_MAIN_REQUIRING(name, ...)                            \
+int main (int argc, char **argv)                                        \
+{                                                                       \
+  gst_check_init (&argc, &argv);                                        \
+  if (!test_have_elements (__VA_ARGS__, NULL))                          \
+    return TEST_EXIT_SKIP;                                              \
+  return gst_check_run_suite (name ## _suite (), # name, __FILE__);     \
+}
 
 /* A started simulator with a fast schedule (queued 100 ms, running 300 ms). */
 SeedanceSim *test_sim_new (void);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers */
 /* libFuzzer target for everything that reads the service's answers: a task
  * object, a create answer, an error answer.  None may crash, hang or leak,
  * whatever the bytes. */

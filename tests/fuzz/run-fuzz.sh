@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-seedance developers
 # Runs the fuzz target for a fixed number of inputs, starting from the
 # checked-in corpus; what it finds goes to a scratch directory, never into
 # the corpus.

@@ -11,10 +11,14 @@
 
 #include <string.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 
 #define API_TASKS "/api/v3/contents/generations/tasks"
 #define OVERSIZED_BYTES (1536 * 1024)
+/* libsoup 3.2 has no name for it */
+#define STATUS_TOO_MANY_REQUESTS 429
+#define CHUNK_BYTES (64 * 1024)
 
 /* ---- request log ----------------------------------------------------- */
 
@@ -139,6 +143,8 @@ typedef struct
   const gchar *content_type;
   GBytes *body;
   gchar *location;
+  /* SOUP_ENCODING_CHUNKED or SOUP_ENCODING_EOF; 0: Content-Length */
+  SoupEncoding encoding;
 } Response;
 
 static void
@@ -335,7 +341,10 @@ deliver (SeedanceSim * sim, SoupServerMessage * msg, Response * r,
     soup_message_headers_replace (hdrs, "Location", r->location);
   /* no accumulation: no copy of big files, no automatic Range handling */
   soup_message_body_set_accumulate (body, FALSE);
-  soup_message_headers_set_content_length (hdrs, size);
+  if (r->encoding == SOUP_ENCODING_CHUNKED || r->encoding == SOUP_ENCODING_EOF)
+    soup_message_headers_set_encoding (hdrs, r->encoding);
+  else
+    soup_message_headers_set_content_length (hdrs, size);
 
   if (kind == SEEDANCE_SIM_FAULT_DROP_AFTER ||
       kind == SEEDANCE_SIM_FAULT_STALL_AFTER ||
@@ -360,8 +369,20 @@ deliver (SeedanceSim * sim, SoupServerMessage * msg, Response * r,
     return;
   }
 
-  if (size > 0)
+  if (r->encoding == SOUP_ENCODING_CHUNKED) {
+    gsize offset;
+
+    /* chunks of a size a real host might send, not one huge chunk */
+    for (offset = 0; offset < size; offset += CHUNK_BYTES) {
+      GBytes *part = g_bytes_new_from_bytes (r->body, offset,
+          MIN (CHUNK_BYTES, size - offset));
+
+      soup_message_body_append_bytes (body, part);
+      g_bytes_unref (part);
+    }
+  } else if (size > 0) {
     soup_message_body_append_bytes (body, r->body);
+  }
   soup_message_body_complete (body);
 
   if (kind == SEEDANCE_SIM_FAULT_DELAY) {
@@ -415,6 +436,39 @@ classify (const gchar * method, const gchar * path, gchar ** id)
     return SEEDANCE_SIM_LAST_FRAME;
   }
   return SEEDANCE_SIM_ANY_ENDPOINT;
+}
+
+/* The port the request came in on. */
+static guint
+local_port (SoupServerMessage * msg)
+{
+  GSocketAddress *local = soup_server_message_get_local_address (msg);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (local))
+    return 0;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+/* The SeedanceSimFileHostFlags a file host fault stands for. */
+static guint
+fault_flags (const SimFault * fault)
+{
+  if (fault == NULL)
+    return 0;
+  switch (fault->kind) {
+    case SEEDANCE_SIM_FAULT_CHUNKED:
+      return SEEDANCE_SIM_FILE_HOST_CHUNKED;
+    case SEEDANCE_SIM_FAULT_EOF_BODY:
+      return SEEDANCE_SIM_FILE_HOST_EOF_BODY;
+    case SEEDANCE_SIM_FAULT_IGNORE_RANGE:
+      return SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE;
+    case SEEDANCE_SIM_FAULT_NO_RANGES:
+      return SEEDANCE_SIM_FILE_HOST_NO_RANGES;
+    case SEEDANCE_SIM_FAULT_REDIRECT_HOST:
+      return SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST;
+    default:
+      return 0;
+  }
 }
 
 /* "bytes=A-B", "bytes=A-", "bytes=-N".  Returns 206, 416, or 200 when
@@ -489,9 +543,21 @@ serve_file (SeedanceSim * sim, SoupServerMessage * msg,
   GError *error = NULL;
   GBytes *bytes;
   guint64 total, start = 0, end = 0;
-  guint status;
+  guint status, flags;
   gint64 expires = 0;
   gboolean ranges = TRUE;
+
+  g_mutex_lock (&sim->lock);
+  flags = sim->file_host_mode | fault_flags (fault);
+  g_mutex_unlock (&sim->lock);
+  if ((flags & SEEDANCE_SIM_FILE_HOST_REDIRECT_HOST) &&
+      local_port (msg) != sim->file2_port) {
+    r->status = SOUP_STATUS_FOUND;
+    r->location = g_strdup_printf ("%s://%s%s%s%s", sim->scheme,
+        sim->file2_host, req->path, req->query ? "?" : "",
+        req->query ? req->query : "");
+    return;
+  }
 
   if (req->query)
     params = g_uri_parse_params (req->query, -1, "&", G_URI_PARAMS_NONE,
@@ -555,11 +621,11 @@ serve_file (SeedanceSim * sim, SoupServerMessage * msg,
 
   r->content_type = req->endpoint == SEEDANCE_SIM_VIDEO ? "video/mp4" :
       "image/png";
-  if (fault && (fault->kind == SEEDANCE_SIM_FAULT_IGNORE_RANGE ||
-          fault->kind == SEEDANCE_SIM_FAULT_NO_RANGES))
+  if (flags & (SEEDANCE_SIM_FILE_HOST_IGNORE_RANGE |
+          SEEDANCE_SIM_FILE_HOST_NO_RANGES))
     ranges = FALSE;
   soup_message_headers_replace (hdrs, "Accept-Ranges",
-      fault && fault->kind == SEEDANCE_SIM_FAULT_NO_RANGES ? "none" : "bytes");
+      flags & SEEDANCE_SIM_FILE_HOST_NO_RANGES ? "none" : "bytes");
 
   status = ranges ? parse_range (req->range, total, &start, &end) :
       SOUP_STATUS_OK;
@@ -579,6 +645,12 @@ serve_file (SeedanceSim * sim, SoupServerMessage * msg,
     r->status = SOUP_STATUS_OK;
     r->body = bytes;
   }
+  if (r->status != SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE) {
+    if (flags & SEEDANCE_SIM_FILE_HOST_CHUNKED)
+      r->encoding = SOUP_ENCODING_CHUNKED;
+    else if (flags & SEEDANCE_SIM_FILE_HOST_EOF_BODY)
+      r->encoding = SOUP_ENCODING_EOF;
+  }
 
 done:
   g_free (path);
@@ -588,33 +660,105 @@ done:
 }
 
 static void
+set_retry_after (SoupMessageHeaders * hdrs, guint seconds)
+{
+  gchar *s = g_strdup_printf ("%u", seconds);
+
+  soup_message_headers_replace (hdrs, "Retry-After", s);
+  g_free (s);
+}
+
+/* The answer of a gateway that has no list endpoint. */
+static void
+no_list (Response * r, SoupMessageHeaders * hdrs, guint status)
+{
+  const gchar *code, *text;
+
+  switch (status) {
+    case SOUP_STATUS_NOT_FOUND:
+      code = "NotFound";
+      text = "The requested resource was not found";
+      break;
+    case SOUP_STATUS_METHOD_NOT_ALLOWED:
+      code = "MethodNotAllowed";
+      text = "The method GET is not allowed for this resource";
+      soup_message_headers_replace (hdrs, "Allow", "POST");
+      break;
+    default:
+      code = "InvalidParameter";
+      text = "The request is not supported";
+      break;
+  }
+  respond_json (r, status, sim_error_json (code, text, NULL,
+          error_type (status)));
+}
+
+static void
 handle_api (SeedanceSim * sim, SoupServerMessage * msg,
     SeedanceSimRequest * req, const gchar * id, SimFault * fault,
     Response * r)
 {
+  SoupMessageHeaders *hdrs = soup_server_message_get_response_headers (msg);
   gboolean authorized;
   SimTask *task;
   JsonNode *node = NULL;
-  guint status = SOUP_STATUS_OK;
+  guint status = SOUP_STATUS_OK, list_status, retry_after_s = 0;
+  const gchar *key = NULL;
 
   g_mutex_lock (&sim->lock);
+  list_status = sim->list_status;
   authorized = req->authorization != NULL &&
       g_str_has_prefix (req->authorization, "Bearer ") &&
       g_strcmp0 (req->authorization + strlen ("Bearer "), sim->api_key) == 0;
   g_mutex_unlock (&sim->lock);
+  if (req->endpoint == SEEDANCE_SIM_LIST && list_status != 0) {
+    /* a gateway that does not route the list, whatever the key */
+    no_list (r, hdrs, list_status);
+    return;
+  }
   if (!authorized) {
     respond_json (r, SOUP_STATUS_UNAUTHORIZED,
         sim_error_json ("AuthenticationError", "The API key in the request "
             "is missing or invalid", NULL, "Unauthorized"));
     return;
   }
+  key = req->authorization + strlen ("Bearer ");
 
   g_mutex_lock (&sim->lock);
+  if (req->endpoint != SEEDANCE_SIM_ANY_ENDPOINT &&
+      !sim_rate_limit_take (sim->rate, key, sim->rate_limit,
+          g_get_monotonic_time (), &retry_after_s)) {
+    gchar *text = g_strdup_printf ("The request rate limit of %u requests "
+        "per minute for this API key has been exceeded. Please retry after "
+        "%u s.", sim->rate_limit, retry_after_s);
+
+    g_mutex_unlock (&sim->lock);
+    respond_json (r, STATUS_TOO_MANY_REQUESTS,
+        sim_error_json ("RateLimitExceeded.EndpointRPM", text, NULL,
+            error_type (STATUS_TOO_MANY_REQUESTS)));
+    set_retry_after (hdrs, retry_after_s);
+    g_free (text);
+    return;
+  }
   switch (req->endpoint) {
     case SEEDANCE_SIM_CREATE:{
       SimValidationError verr;
-      gchar *new_id = sim_tasks_create_locked (sim, req->body,
-          strlen (req->body), &verr);
+      guint queued = sim_tasks_count_queued_locked (sim);
+      gchar *new_id;
+
+      if (sim->max_queued > 0 && queued >= sim->max_queued) {
+        gchar *text = g_strdup_printf ("Too many queued tasks: %u tasks are "
+            "queued, the limit is %u. Please retry later.", queued,
+            sim->max_queued);
+
+        status = STATUS_TOO_MANY_REQUESTS;
+        node = sim_error_json ("QuotaExceeded", text, NULL,
+            error_type (status));
+        g_free (text);
+        break;
+      }
+      new_id = sim_tasks_create_locked (sim, req->body, strlen (req->body),
+          &verr);
 
       if (new_id) {
         JsonBuilder *b = json_builder_new ();
@@ -649,9 +793,18 @@ handle_api (SeedanceSim * sim, SoupServerMessage * msg,
     case SEEDANCE_SIM_DELETE:
       status = sim_tasks_delete_locked (sim, id, &node);
       break;
-    case SEEDANCE_SIM_LIST:
-      node = sim_tasks_list_locked (sim, req->query);
+    case SEEDANCE_SIM_LIST:{
+      SimValidationError verr;
+
+      node = sim_tasks_list_locked (sim, req->query, &verr);
+      if (node == NULL) {
+        status = SOUP_STATUS_BAD_REQUEST;
+        node = sim_error_json (verr.code, verr.message, verr.param,
+            "BadRequest");
+        sim_validation_error_clear (&verr);
+      }
       break;
+    }
     default:
       status = SOUP_STATUS_NOT_FOUND;
       node = sim_error_json ("NotFound", "no such endpoint", NULL,
@@ -666,16 +819,12 @@ static void
 redirect (SeedanceSim * sim, SoupServerMessage * msg,
     SeedanceSimRequest * req, Response * r)
 {
-  GSocketAddress *local = soup_server_message_get_local_address (msg);
-  guint port = 0;
   const gchar *other;
 
-  if (G_IS_INET_SOCKET_ADDRESS (local))
-    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  other = port == sim->api_port ? sim->file_host : sim->api_host;
+  other = local_port (msg) == sim->api_port ? sim->file_host : sim->api_host;
   r->status = SOUP_STATUS_FOUND;
-  r->location = g_strdup_printf ("http://%s%s%s%s", other, req->path,
-      req->query ? "?" : "", req->query ? req->query : "");
+  r->location = g_strdup_printf ("%s://%s%s%s%s", sim->scheme, other,
+      req->path, req->query ? "?" : "", req->query ? req->query : "");
 }
 
 static void
@@ -715,12 +864,8 @@ fault_response (SeedanceSim * sim, SoupServerMessage * msg,
     case SEEDANCE_SIM_FAULT_STATUS:
       respond_json (r, f->status ? f->status : 500, sim_error_json (f->code,
               f->message, NULL, error_type (f->status ? f->status : 500)));
-      if (f->retry_after_s > 0) {
-        gchar *s = g_strdup_printf ("%u", f->retry_after_s);
-
-        soup_message_headers_replace (hdrs, "Retry-After", s);
-        g_free (s);
-      }
+      if (f->retry_after_s > 0)
+        set_retry_after (hdrs, f->retry_after_s);
       break;
     case SEEDANCE_SIM_FAULT_HTML:
       respond_text (r, SOUP_STATUS_BAD_GATEWAY, "text/html",
@@ -819,12 +964,13 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
 
 /* ---- the server thread ----------------------------------------------- */
 
-/* Listen on address:port; the port actually bound.  (The listeners' own
+/* Listen on address:port; the port actually bound, not one of `taken`
+ * (the other hosts', which may share the address).  (The listeners' own
  * addresses rather than soup_server_get_uris (), which leaks a
  * GSocketAddress per listener in libsoup 3.2.) */
 static guint
 listen_on (SoupServer * server, const gchar * address, guint port,
-    guint other_port, GError ** error)
+    SoupServerListenOptions options, const guint taken[2], GError ** error)
 {
   GSocketAddress *addr = g_inet_socket_address_new_from_string (address,
       port);
@@ -832,7 +978,7 @@ listen_on (SoupServer * server, const gchar * address, guint port,
   GSList *listeners, *l;
   guint found = 0;
 
-  ok = soup_server_listen (server, addr, 0, error);
+  ok = soup_server_listen (server, addr, options, error);
   g_object_unref (addr);
   if (!ok)
     return 0;
@@ -850,7 +996,7 @@ listen_on (SoupServer * server, const gchar * address, guint port,
       p = g_inet_socket_address_get_port (inet);
       host = g_inet_address_to_string (g_inet_socket_address_get_address
           (inet));
-      if (p != other_port && g_strcmp0 (host, address) == 0)
+      if (p != taken[0] && p != taken[1] && g_strcmp0 (host, address) == 0)
         found = p;
       g_free (host);
     }
@@ -863,41 +1009,100 @@ listen_on (SoupServer * server, const gchar * address, guint port,
   return found;
 }
 
+/* A file host on `address`, or on 127.0.0.1 where that cannot be bound;
+ * its "host:port", or NULL. */
+static gchar *
+listen_file_host (SeedanceSim * sim, const gchar * address,
+    SoupServerListenOptions options, const guint taken[2], guint * port,
+    GError ** error)
+{
+  GError *local = NULL;
+
+  *port = listen_on (sim->server, address, 0, options, taken, &local);
+  if (*port == 0) {
+    g_message ("cannot listen on %s (%s): that file host uses 127.0.0.1 "
+        "on another port", address, local->message);
+    g_clear_error (&local);
+    address = "127.0.0.1";
+    *port = listen_on (sim->server, address, 0, options, taken, error);
+    if (*port == 0)
+      return NULL;
+  }
+  return g_strdup_printf ("%s:%u", address, *port);
+}
+
+static gboolean
+load_certificate (SeedanceSim * sim, GError ** error)
+{
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        "GIO has no TLS backend (is glib-networking installed?)");
+    return FALSE;
+  }
+  sim->tls_cert = g_tls_certificate_new_from_files (sim->tls_cert_path,
+      sim->tls_key_path, error);
+  if (sim->tls_cert == NULL) {
+    g_prefix_error (error, "cannot load the TLS certificate %s: ",
+        sim->tls_cert_path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 setup_server (SeedanceSim * sim, GError ** error)
 {
-  GError *local = NULL;
-  const gchar *file_addr = "127.0.0.2";
+  const gchar *api_addr = sim->ipv6 ? "::1" : "127.0.0.1";
+  SoupServerListenOptions options = 0;
+  guint taken[2] = { 0, 0 };
+  gchar *file_host, *file2_host;
 
-  sim->server = soup_server_new ("server-header", "seedance-sim ", NULL);
+  sim->scheme = "http";
+  if (sim->tls_cert_path) {
+    if (!load_certificate (sim, error))
+      return FALSE;
+    sim->scheme = "https";
+    options = SOUP_SERVER_LISTEN_HTTPS;
+  }
+  sim->server = soup_server_new ("server-header", "seedance-sim ",
+      "tls-certificate", sim->tls_cert, NULL);
   soup_server_add_handler (sim->server, NULL, handle_request, sim, NULL);
 
-  sim->api_port = listen_on (sim->server, "127.0.0.1", sim->want_port, 0,
-      error);
-  if (sim->api_port == 0)
+  sim->api_port = listen_on (sim->server, api_addr, sim->want_port, options,
+      taken, error);
+  if (sim->api_port == 0) {
+    if (sim->ipv6)
+      g_prefix_error (error, "cannot listen on [::1] (does this machine "
+          "have an IPv6 loopback?): ");
     return FALSE;
-  sim->file_port = listen_on (sim->server, file_addr, 0, sim->api_port,
-      &local);
-  if (sim->file_port == 0) {
-    g_message ("cannot listen on 127.0.0.2 (%s): the file host uses "
-        "127.0.0.1 on another port", local->message);
-    g_clear_error (&local);
-    file_addr = "127.0.0.1";
-    sim->file_port = listen_on (sim->server, file_addr, 0, sim->api_port,
-        error);
-    if (sim->file_port == 0)
-      return FALSE;
+  }
+  taken[0] = sim->api_port;
+  file_host = listen_file_host (sim, "127.0.0.2", options, taken,
+      &sim->file_port, error);
+  if (file_host == NULL)
+    return FALSE;
+  taken[1] = sim->file_port;
+  file2_host = listen_file_host (sim, "127.0.0.3", options, taken,
+      &sim->file2_port, error);
+  if (file2_host == NULL) {
+    g_free (file_host);
+    return FALSE;
   }
 
   sim->session = soup_session_new_with_options ("timeout", 10, NULL);
 
   g_mutex_lock (&sim->lock);
-  sim->api_host = g_strdup_printf ("127.0.0.1:%u", sim->api_port);
-  sim->file_host = g_strdup_printf ("%s:%u", file_addr, sim->file_port);
-  sim->base_url = g_strdup_printf ("http://%s/api/v3", sim->api_host);
-  sim->file_host_url = g_strdup_printf ("http://%s", sim->file_host);
+  sim->api_host = g_strdup_printf (sim->ipv6 ? "[%s]:%u" : "%s:%u", api_addr,
+      sim->api_port);
+  sim->file_host = file_host;
+  sim->file2_host = file2_host;
+  sim->base_url = g_strdup_printf ("%s://%s/api/v3", sim->scheme,
+      sim->api_host);
+  sim->file_host_url = g_strdup_printf ("%s://%s", sim->scheme,
+      sim->file_host);
   g_mutex_unlock (&sim->lock);
-  g_debug ("API on %s, files on %s", sim->base_url, sim->file_host_url);
+  g_debug ("API on %s, files on %s and %s", sim->base_url,
+      sim->file_host_url, sim->file2_host);
   return TRUE;
 }
 
@@ -984,6 +1189,8 @@ seedance_sim_new (void)
       g_random_int (), g_random_int (), g_random_int ());
   sim->context = g_main_context_new ();
   sim->loop = g_main_loop_new (sim->context, FALSE);
+  sim->rate = sim_rate_limit_new ();
+  sim->published = g_ptr_array_new_with_free_func (g_free);
   sim->render = sim_render_new (&error);
   if (sim->render == NULL)
     g_error ("seedance-sim: cannot create the render directory: %s",
@@ -1042,6 +1249,78 @@ seedance_sim_set_video_file (SeedanceSim * sim, const gchar * path)
   g_free (sim->video_file);
   sim->video_file = g_strdup (path);
   g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_rate_limit (SeedanceSim * sim, guint calls_per_minute)
+{
+  g_mutex_lock (&sim->lock);
+  sim->rate_limit = calls_per_minute;
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_max_queued (SeedanceSim * sim, guint n)
+{
+  g_mutex_lock (&sim->lock);
+  sim->max_queued = n;
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_list_status (SeedanceSim * sim, guint status)
+{
+  g_return_if_fail (status == 0 || (status >= 400 && status < 600));
+
+  g_mutex_lock (&sim->lock);
+  sim->list_status = status;
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_file_host_mode (SeedanceSim * sim, guint flags)
+{
+  g_mutex_lock (&sim->lock);
+  sim->file_host_mode = flags;
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_video_base_url (SeedanceSim * sim, const gchar * base_url,
+    const gchar * dir)
+{
+  g_return_if_fail (base_url == NULL || dir != NULL);
+
+  g_mutex_lock (&sim->lock);
+  g_free (sim->video_base_url);
+  g_free (sim->video_dir);
+  sim->video_base_url = g_strdup (base_url);
+  sim->video_dir = base_url ? g_strdup (dir) : NULL;
+  /* "<base>/<id>.mp4" whether or not the base ends with a slash */
+  if (sim->video_base_url && g_str_has_suffix (sim->video_base_url, "/"))
+    sim->video_base_url[strlen (sim->video_base_url) - 1] = '\0';
+  g_mutex_unlock (&sim->lock);
+}
+
+void
+seedance_sim_set_tls (SeedanceSim * sim, const gchar * cert_pem,
+    const gchar * key_pem)
+{
+  g_return_if_fail (sim->thread == NULL);
+  g_return_if_fail ((cert_pem == NULL) == (key_pem == NULL));
+
+  g_free (sim->tls_cert_path);
+  g_free (sim->tls_key_path);
+  sim->tls_cert_path = g_strdup (cert_pem);
+  sim->tls_key_path = g_strdup (key_pem);
+}
+
+void
+seedance_sim_set_ipv6 (SeedanceSim * sim, gboolean ipv6)
+{
+  g_return_if_fail (sim->thread == NULL);
+
+  sim->ipv6 = ipv6;
 }
 
 void
@@ -1127,9 +1406,17 @@ seedance_sim_get_file_host (SeedanceSim * sim)
   return sim->file_host;
 }
 
+const gchar *
+seedance_sim_get_second_file_host (SeedanceSim * sim)
+{
+  return sim->file2_host;
+}
+
 void
 seedance_sim_free (SeedanceSim * sim)
 {
+  guint i;
+
   if (sim == NULL)
     return;
 
@@ -1149,6 +1436,16 @@ seedance_sim_free (SeedanceSim * sim)
 
   g_hash_table_unref (sim->held);
   g_hash_table_unref (sim->tasks);
+  sim_rate_limit_free (sim->rate);
+  for (i = 0; i < sim->published->len; i++)
+    g_unlink (sim->published->pdata[i]);
+  g_ptr_array_unref (sim->published);
+  g_clear_object (&sim->tls_cert);
+  g_free (sim->tls_cert_path);
+  g_free (sim->tls_key_path);
+  g_free (sim->video_base_url);
+  g_free (sim->video_dir);
+  g_free (sim->file2_host);
   g_ptr_array_unref (sim->log);
   g_list_free_full (sim->faults, fault_free);
   g_free (sim->api_key);
@@ -1196,6 +1493,24 @@ seedance_sim_count_requests (SeedanceSim * sim, SeedanceSimEndpoint endpoint)
   return n;
 }
 
+guint
+seedance_sim_count_status (SeedanceSim * sim, SeedanceSimEndpoint endpoint,
+    guint status)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&sim->lock);
+  for (i = 0; i < sim->log->len; i++) {
+    SeedanceSimRequest *r = sim->log->pdata[i];
+
+    if ((endpoint == SEEDANCE_SIM_ANY_ENDPOINT || r->endpoint == endpoint) &&
+        r->status == status)
+      n++;
+  }
+  g_mutex_unlock (&sim->lock);
+  return n;
+}
+
 void
 seedance_sim_clear_log (SeedanceSim * sim)
 {
@@ -1216,6 +1531,20 @@ seedance_sim_get_task_status (SeedanceSim * sim, const gchar * task_id)
     status = g_strdup (sim_task_status_name (task->status));
   g_mutex_unlock (&sim->lock);
   return status;
+}
+
+gint64
+seedance_sim_get_task_succeeded_us (SeedanceSim * sim, const gchar * task_id)
+{
+  SimTask *task;
+  gint64 us = 0;
+
+  g_mutex_lock (&sim->lock);
+  task = g_hash_table_lookup (sim->tasks, task_id);
+  if (task)
+    us = task->succeeded_us;
+  g_mutex_unlock (&sim->lock);
+  return us;
 }
 
 GBytes *

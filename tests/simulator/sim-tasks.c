@@ -7,6 +7,8 @@
 #include "sim-tasks.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
 
 
 #define URL_LIFETIME_S (24 * 3600)
@@ -46,6 +48,7 @@ sim_task_free (gpointer data)
   g_free (task->outcome_message);
   g_free (task->video_path);
   g_free (task->frame_path);
+  g_free (task->published_base);
   g_free (task);
 }
 
@@ -178,6 +181,17 @@ notification_done (GObject * source, GAsyncResult * result, gpointer data)
   g_object_unref (msg);
 }
 
+/* A callback to the simulator's own HTTPS hosts: trust its certificate. */
+static gboolean
+accept_own_certificate (SoupMessage * msg, GTlsCertificate * peer,
+    GTlsCertificateFlags errors, gpointer data)
+{
+  SeedanceSim *sim = data;
+
+  return sim->tls_cert != NULL && g_tls_certificate_is_same (peer,
+      sim->tls_cert);
+}
+
 /* On the server thread, which owns the session. */
 static gboolean
 notification_send (gpointer data)
@@ -193,6 +207,8 @@ notification_send (gpointer data)
     g_debug ("callback_url '%s' cannot be used", n->url);
     return G_SOURCE_REMOVE;
   }
+  g_signal_connect (msg, "accept-certificate",
+      G_CALLBACK (accept_own_certificate), n->sim);
   body = g_bytes_new (n->body, strlen (n->body));
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
   g_bytes_unref (body);
@@ -231,9 +247,40 @@ set_status_locked (SeedanceSim * sim, SimTask * task, SimTaskStatus status,
   task->error_code = g_strdup (code);
   task->error_message = g_strdup (message);
   task->updated_at = g_get_real_time () / G_USEC_PER_SEC;
-  if (status == SIM_TASK_SUCCEEDED)
+  if (status == SIM_TASK_SUCCEEDED) {
     task->url_expires = task->updated_at + URL_LIFETIME_S;
+    task->succeeded_us = g_get_monotonic_time ();
+  }
   notify_locked (sim, task);
+}
+
+/* Put the task's video into video_dir as "<id>.mp4": a hard link when
+ * possible (the benchmark's big shared file), a copy otherwise. */
+static gboolean
+publish_locked (SeedanceSim * sim, SimTask * task, GError ** error)
+{
+  gchar *name = g_strconcat (task->id, ".mp4", NULL);
+  gchar *dest = g_build_filename (sim->video_dir, name, NULL);
+  gboolean ok = TRUE;
+
+  if (link (task->video_path, dest) != 0) {
+    GFile *src = g_file_new_for_path (task->video_path);
+    GFile *dst = g_file_new_for_path (dest);
+
+    ok = g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL,
+        error);
+    g_object_unref (src);
+    g_object_unref (dst);
+  }
+  if (ok) {
+    g_ptr_array_add (sim->published, dest);
+    g_free (task->published_base);
+    task->published_base = g_strdup (sim->video_base_url);
+  } else {
+    g_free (dest);
+  }
+  g_free (name);
+  return ok;
 }
 
 static void
@@ -255,6 +302,20 @@ maybe_finish_locked (SeedanceSim * sim, SimTask * task)
   switch (task->outcome) {
     case SIM_TASK_SUCCEEDED:
       code = message = NULL;
+      if (sim->video_base_url && task->video_path) {
+        GError *error = NULL;
+
+        if (!publish_locked (sim, task, &error)) {
+          gchar *text = g_strdup_printf ("cannot publish the video: %s",
+              error->message);
+
+          g_error_free (error);
+          set_status_locked (sim, task, SIM_TASK_FAILED,
+              "InternalServiceError", text);
+          g_free (text);
+          return;
+        }
+      }
       break;
     case SIM_TASK_EXPIRED:
       if (code == NULL)
@@ -439,9 +500,16 @@ sim_tasks_create_locked (SeedanceSim * sim, const gchar * body, gsize length,
   rp.last_frame = task->params.return_last_frame;
   rp.text = task->params.prompt ? task->params.prompt : text;
   if (sim->video_file) {
+    /* nothing per task: the last frame, if asked for, is one shared
+     * picture per size (the render cache's key has no per-task part) */
     task->video_path = g_strdup (sim->video_file);
     if (!rp.last_frame)
       task->rendered = TRUE;
+    rp.text = NULL;
+    rp.frames = 1;
+    rp.audio = FALSE;
+    rp.video_kbps = 0;
+    rp.faststart = FALSE;
   }
   if (rp.video || rp.last_frame)
     sim_render_request (sim->render, &rp, render_done, task_ref_new (sim,
@@ -477,9 +545,14 @@ signed_url_locked (SeedanceSim * sim, SimTask * task, const gchar * kind,
   gchar *sig, *url;
 
   sig = sim_task_signature_locked (sim, task, kind, task->url_expires);
-  url = g_strdup_printf ("%s/%s/%s.%s?X-Sim-Expires=%" G_GINT64_FORMAT
-      "&X-Sim-Signature=%s", sim->file_host_url ? sim->file_host_url :
-      "http://127.0.0.2", kind, task->id, ext, task->url_expires, sig);
+  if (task->published_base && strcmp (kind, "videos") == 0)
+    url = g_strdup_printf ("%s/%s.%s?X-Sim-Expires=%" G_GINT64_FORMAT
+        "&X-Sim-Signature=%s", task->published_base, task->id, ext,
+        task->url_expires, sig);
+  else
+    url = g_strdup_printf ("%s/%s/%s.%s?X-Sim-Expires=%" G_GINT64_FORMAT
+        "&X-Sim-Signature=%s", sim->file_host_url ? sim->file_host_url :
+        "http://127.0.0.2", kind, task->id, ext, task->url_expires, sig);
   g_free (sig);
   return url;
 }
@@ -612,65 +685,40 @@ compare_newest_first (gconstpointer a, gconstpointer b)
 }
 
 JsonNode *
-sim_tasks_list_locked (SeedanceSim * sim, const gchar * query)
+sim_tasks_list_locked (SeedanceSim * sim, const gchar * query,
+    SimValidationError * error)
 {
-  GUriParamsIter iter;
-  gchar *key, *value;
-  gint64 page_num = 1, page_size = 10;
-  gchar *filter_status = NULL, *filter_model = NULL;
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *matching = g_ptr_array_new ();
+  SimListParams lp;
+  GPtrArray *matching;
   GHashTableIter hiter;
   gpointer hvalue;
   JsonBuilder *b;
   JsonNode *node;
-  guint i, first;
+  guint i;
+  gint64 first;
 
-  if (query) {
-    g_uri_params_iter_init (&iter, query, -1, "&", G_URI_PARAMS_WWW_FORM);
-    while (g_uri_params_iter_next (&iter, &key, &value, NULL)) {
-      if (g_strcmp0 (key, "page_num") == 0)
-        page_num = g_ascii_strtoll (value, NULL, 10);
-      else if (g_strcmp0 (key, "page_size") == 0)
-        page_size = g_ascii_strtoll (value, NULL, 10);
-      else if (g_strcmp0 (key, "filter.status") == 0 && value[0]) {
-        g_free (filter_status);
-        filter_status = g_strdup (value);
-      } else if (g_strcmp0 (key, "filter.model") == 0 && value[0]) {
-        g_free (filter_model);
-        filter_model = g_strdup (value);
-      } else if (g_strcmp0 (key, "filter.task_ids") == 0) {
-        gchar **parts = g_strsplit (value, ",", -1);
-        gchar **p;
+  if (!sim_validate_list_query (query, &lp, error))
+    return NULL;
 
-        for (p = parts; *p; p++) {
-          if (**p)
-            g_ptr_array_add (ids, g_strdup (*p));
-        }
-        g_strfreev (parts);
-      }
-      g_free (key);
-      g_free (value);
-    }
-  }
-  page_num = MAX (page_num, 1);
-  page_size = CLAMP (page_size, 1, 500);
-
+  matching = g_ptr_array_new ();
   g_hash_table_iter_init (&hiter, sim->tasks);
   while (g_hash_table_iter_next (&hiter, NULL, &hvalue)) {
     SimTask *task = hvalue;
 
-    if (filter_status &&
-        strcmp (filter_status, sim_task_status_name (task->status)) != 0)
+    if (lp.status &&
+        strcmp (lp.status, sim_task_status_name (task->status)) != 0)
       continue;
-    if (filter_model && strcmp (filter_model, task->params.model) != 0 &&
-        strcmp (filter_model, task->upstream_model) != 0)
+    if (lp.model && strcmp (lp.model, task->params.model) != 0 &&
+        strcmp (lp.model, task->upstream_model) != 0)
       continue;
-    if (ids->len > 0) {
+    if (lp.service_tier &&
+        g_strcmp0 (lp.service_tier, task->params.service_tier) != 0)
+      continue;
+    if (lp.task_ids->len > 0) {
       gboolean found = FALSE;
 
-      for (i = 0; i < ids->len && !found; i++)
-        found = strcmp (ids->pdata[i], task->id) == 0;
+      for (i = 0; i < lp.task_ids->len && !found; i++)
+        found = strcmp (lp.task_ids->pdata[i], task->id) == 0;
       if (!found)
         continue;
     }
@@ -683,18 +731,32 @@ sim_tasks_list_locked (SeedanceSim * sim, const gchar * query)
   ADD_INT (b, "total", matching->len);
   json_builder_set_member_name (b, "items");
   json_builder_begin_array (b);
-  first = (guint) MIN ((page_num - 1) * page_size, (gint64) G_MAXUINT);
-  for (i = first; i < matching->len && i < first + page_size; i++)
+  /* both at most 500: no overflow */
+  first = (lp.page_num - 1) * lp.page_size;
+  for (i = 0; (gint64) i < lp.page_size && first + i < matching->len; i++)
     json_builder_add_value (b, sim_task_to_json_locked (sim,
-            matching->pdata[i], FALSE));
+            matching->pdata[first + i], FALSE));
   json_builder_end_array (b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   g_object_unref (b);
 
   g_ptr_array_unref (matching);
-  g_ptr_array_unref (ids);
-  g_free (filter_status);
-  g_free (filter_model);
+  sim_list_params_clear (&lp);
   return node;
+}
+
+guint
+sim_tasks_count_queued_locked (SeedanceSim * sim)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, sim->tasks);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (((SimTask *) value)->status == SIM_TASK_QUEUED)
+      n++;
+  }
+  return n;
 }

@@ -16,6 +16,7 @@
 #include "seedance-sim.h"
 #include "sim-validate.h"
 #include "sim-render.h"
+#include "sim-ratelimit.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,7 @@ typedef struct
   gchar *outcome_code;
   gchar *outcome_message;
   /* progress */
+  gint64 succeeded_us;           /* monotonic, 0 until succeeded */
   gboolean running_elapsed;
   gboolean rendered;
   gboolean render_failed;
@@ -54,6 +56,7 @@ typedef struct
   /* signed URLs */
   gint64 url_expires;
   guint url_epoch;
+  gchar *published_base;        /* video_base_url when it succeeded */
 } SimTask;
 
 typedef struct
@@ -81,6 +84,14 @@ struct _SeedanceSim
   gboolean noise, faststart;
   gchar *video_file;
   GList *faults;                /* SimFault*, FIFO */
+  guint rate_limit;             /* calls per minute per key, 0 = none */
+  guint max_queued;             /* 0 = no limit */
+  guint list_status;            /* 0 = the list works */
+  guint file_host_mode;         /* SeedanceSimFileHostFlags */
+  gchar *video_base_url, *video_dir;
+  /* before start only */
+  gchar *tls_cert_path, *tls_key_path;
+  gboolean ipv6;
 
   /* state */
   GPtrArray *log;               /* SeedanceSimRequest* */
@@ -88,6 +99,8 @@ struct _SeedanceSim
   guint task_serial;
   gchar *secret;
   SimRender *render;            /* own lock; set once in new () */
+  SimRateLimit *rate;
+  GPtrArray *published;         /* paths written into video_dir */
 
   /* the server thread; set before start returns, read-only after */
   GMainContext *context;
@@ -98,7 +111,10 @@ struct _SeedanceSim
   GError *start_error;
   guint want_port;
   gchar *base_url, *file_host_url, *api_host, *file_host;
-  guint api_port, file_port;
+  gchar *file2_host;
+  const gchar *scheme;          /* "http" or "https" */
+  GTlsCertificate *tls_cert;
+  guint api_port, file_port, file2_port;
 
   /* only touched from the server thread */
   SoupServer *server;
@@ -113,7 +129,10 @@ JsonNode *sim_task_to_json_locked (SeedanceSim * sim, SimTask * task,
     gboolean no_video_url);
 guint sim_tasks_delete_locked (SeedanceSim * sim, const gchar * id,
     JsonNode ** answer);
-JsonNode *sim_tasks_list_locked (SeedanceSim * sim, const gchar * query);
+/* The list answer, or NULL with *error set (400 InvalidParameter). */
+JsonNode *sim_tasks_list_locked (SeedanceSim * sim, const gchar * query,
+    SimValidationError * error);
+guint sim_tasks_count_queued_locked (SeedanceSim * sim);
 gchar *sim_task_signature_locked (SeedanceSim * sim, SimTask * task,
     const gchar * kind, gint64 expires);
 void sim_task_free (gpointer data);

@@ -1,4 +1,5 @@
-/* sim-validate: every rule of the create body, each violation a 400.
+/* sim-validate: every rule of the create body and of the list query, each
+ * violation a 400.
  *
  * Params are named by their path without the item index ("content.role",
  * "content.image_url.url"); the index is in the message.
@@ -671,4 +672,97 @@ sim_validation_error_clear (SimValidationError * error)
   g_clear_pointer (&error->param, g_free);
   g_clear_pointer (&error->message, g_free);
   error->code = NULL;
+}
+
+/* ---- the list query -------------------------------------------------- */
+
+static const gchar *const list_statuses[] = {
+  "queued", "running", "succeeded", "failed", "expired", "cancelled", NULL
+};
+
+static const gchar *const service_tiers[] = { "default", "flex", NULL };
+
+/* A whole number from 1 to 500, digits only ("+1", "1.0", " 1" are not). */
+static gboolean
+parse_page_value (const gchar * value, gint64 * out)
+{
+  guint64 n;
+
+  if (value[0] == '\0' || value[0] == '+' || value[0] == '-' ||
+      !g_ascii_string_to_unsigned (value, 10, 1, 500, &n, NULL))
+    return FALSE;
+  *out = (gint64) n;
+  return TRUE;
+}
+
+gboolean
+sim_validate_list_query (const gchar * query, SimListParams * out,
+    SimValidationError * error)
+{
+  GUriParamsIter iter;
+  gchar *key = NULL, *value = NULL;
+  gboolean ok = TRUE;
+  GError *gerror = NULL;
+
+  memset (out, 0, sizeof (*out));
+  out->page_num = 1;
+  out->page_size = 10;
+  out->task_ids = g_ptr_array_new_with_free_func (g_free);
+  if (query == NULL)
+    return TRUE;
+
+  g_uri_params_iter_init (&iter, query, -1, "&", G_URI_PARAMS_WWW_FORM);
+  while (ok && g_uri_params_iter_next (&iter, &key, &value, &gerror)) {
+    if (strcmp (key, "page_num") == 0) {
+      if (!parse_page_value (value, &out->page_num))
+        ok = fail (error, INVALID, key, "page_num must be a whole number "
+            "from 1 to 500");
+    } else if (strcmp (key, "page_size") == 0) {
+      if (!parse_page_value (value, &out->page_size))
+        ok = fail (error, INVALID, key, "page_size must be a whole number "
+            "from 1 to 500");
+    } else if (value[0] == '\0') {
+      /* an empty filter filters nothing */
+    } else if (strcmp (key, "filter.status") == 0) {
+      if (one_of (value, list_statuses)) {
+        g_free (out->status);
+        out->status = g_strdup (value);
+      } else {
+        ok = fail (error, INVALID, key, "filter.status must be queued, "
+            "running, succeeded, failed, expired or cancelled");
+      }
+    } else if (strcmp (key, "filter.service_tier") == 0) {
+      if (one_of (value, service_tiers)) {
+        g_free (out->service_tier);
+        out->service_tier = g_strdup (value);
+      } else {
+        ok = fail (error, INVALID, key, "filter.service_tier must be "
+            "default or flex");
+      }
+    } else if (strcmp (key, "filter.model") == 0) {
+      g_free (out->model);
+      out->model = g_strdup (value);
+    } else if (strcmp (key, "filter.task_ids") == 0) {
+      g_ptr_array_add (out->task_ids, g_strdup (value));
+    }
+    g_clear_pointer (&key, g_free);
+    g_clear_pointer (&value, g_free);
+  }
+  if (gerror) {
+    ok = fail (error, INVALID, "query", "the query string cannot be read: %s",
+        gerror->message);
+    g_error_free (gerror);
+  }
+  if (!ok)
+    sim_list_params_clear (out);
+  return ok;
+}
+
+void
+sim_list_params_clear (SimListParams * params)
+{
+  g_clear_pointer (&params->status, g_free);
+  g_clear_pointer (&params->model, g_free);
+  g_clear_pointer (&params->service_tier, g_free);
+  g_clear_pointer (&params->task_ids, g_ptr_array_unref);
 }

@@ -1,4 +1,5 @@
-/* sim-validate: the create body, checked against every rule of the contract.
+/* sim-validate: the create body, checked against every rule of the contract,
+ * and the list query.
  *
  * Pure functions, no locking: the caller supplies a draft lookup and holds
  * whatever lock that needs.
@@ -50,6 +51,24 @@ gboolean sim_validate_create (const gchar * body, gsize length,
     SimValidationError * error);
 
 void sim_create_params_clear (SimCreateParams * params);
+
+/* What a valid list query asked for. */
+typedef struct
+{
+  gint64 page_num;              /* 1 to 500, default 1 */
+  gint64 page_size;             /* 1 to 500, default 10 */
+  gchar *status;                /* NULL = any */
+  gchar *model;                 /* NULL = any */
+  gchar *service_tier;          /* NULL = any */
+  GPtrArray *task_ids;          /* of gchar*; empty = any */
+} SimListParams;
+
+/* The query string of a list request (NULL = none), as Ark reads it:
+ * filter.task_ids repeated for several ids, empty filters ignored, unknown
+ * parameters ignored. */
+gboolean sim_validate_list_query (const gchar * query, SimListParams * out,
+    SimValidationError * error);
+void sim_list_params_clear (SimListParams * params);
 void sim_validation_error_clear (SimValidationError * error);
 
 G_END_DECLS
