@@ -482,8 +482,7 @@ gst_seedance_src_prepare_output (GstSeedanceSrc * self)
 }
 
 GstFlowReturn
-gst_seedance_src_read (GstSeedanceSrc * self, guint64 offset,
-    GstBuffer ** buf)
+gst_seedance_src_read (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
 {
   if (reader (&self->run.out))
     return read_from_spool (self, offset, buf);

@@ -2,8 +2,10 @@
  * Copyright (C) 2026 The gst-seedance developers
  *
  * seedancesrc's own state, shared by the files of the element:
- *   gstseedancesrc.c         the class, properties, state changes, queries,
- *                            reports and errors
+ *   gstseedancesrc.c         the class, properties, state changes, queries
+ *   gstseedancesrc-settings.c  the settings snapshot and the request's
+ *                            parameters
+ *   gstseedancesrc-report.c  messages, progress, reports, errors
  *   gstseedancesrc-task.c    until the task has succeeded: the cache claim,
  *                            create or resume, polling, the final message
  *   gstseedancesrc-output.c  the bytes: network buffers, the spool read back
@@ -194,7 +196,16 @@ struct _GstSeedanceSrc
   gst_seedance_src_flow_for_error_at (self, err, se, __FILE__, \
       GST_FUNCTION, __LINE__)
 
-/* gstseedancesrc.c */
+/* gstseedancesrc-settings.c */
+void gst_seedance_src_settings_clear (Settings * s);
+void gst_seedance_src_settings_copy (Settings * dst, const Settings * src);
+void gst_seedance_src_settings_to_params (const Settings * s,
+    SeedanceRequestParams * p);
+void gst_seedance_src_wipe_string (gchar ** s);
+GStrv gst_seedance_src_strv_from_value_array (const GValue * value);
+void gst_seedance_src_value_array_from_strv (GValue * value, GStrv strv);
+
+/* gstseedancesrc-report.c */
 void gst_seedance_src_post_task_event (GstSeedanceSrc * self,
     const gchar * event, const gchar * first_field, ...);
 void gst_seedance_src_progress_step (GstSeedanceSrc * self,
@@ -213,7 +224,6 @@ GstFlowReturn gst_seedance_src_flow_for_error_at (GstSeedanceSrc * self,
     const GError * err, const SeedanceServiceError * se, const gchar * file,
     const gchar * function, gint line);
 void gst_seedance_src_drop_cache (GstSeedanceSrc * self, const GError * err);
-void gst_seedance_src_value_array_from_strv (GValue * value, GStrv strv);
 
 /* gstseedancesrc-task.c */
 GstFlowReturn gst_seedance_src_obtain_video (GstSeedanceSrc * self);

@@ -110,7 +110,8 @@ tell_final (GstSeedanceSrc * self, const SeedanceTask * task)
   if (last_frame)
     gst_sample_unref (last_frame);
   if (run->task.origin != ORIGIN_CACHED)
-    gst_seedance_src_progress_end (self, GST_PROGRESS_TYPE_COMPLETE, "Task succeeded");
+    gst_seedance_src_progress_end (self, GST_PROGRESS_TYPE_COMPLETE,
+        "Task succeeded");
   send_tags (self, task);
 }
 
@@ -238,8 +239,8 @@ wait_for_task (GstSeedanceSrc * self, SeedanceTask ** final,
         g_autofree gchar *text = g_strdup_printf ("Task %s",
             task->status_str);
 
-        gst_seedance_src_post_task_event (self, "status", "status", G_TYPE_STRING,
-            task->status_str, NULL);
+        gst_seedance_src_post_task_event (self, "status", "status",
+            G_TYPE_STRING, task->status_str, NULL);
         gst_seedance_src_progress_step (self, text);
       }
     }
@@ -290,9 +291,10 @@ serve_cached_clip (GstSeedanceSrc * self)
   if (task)
     tell_final (self, task);
   if (run->out.location && (!seedance_spool_copy_from (run->out.location,
-              run->out.spool, &err) || !seedance_spool_commit (run->out.location,
-              &err))) {
-    POST_ERROR (self, GST_RESOURCE_ERROR, gst_seedance_src_resource_error_for (err) ==
+              run->out.spool, &err)
+          || !seedance_spool_commit (run->out.location, &err))) {
+    POST_ERROR (self, GST_RESOURCE_ERROR,
+        gst_seedance_src_resource_error_for (err) ==
         GST_RESOURCE_ERROR_NO_SPACE_LEFT ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
         GST_RESOURCE_ERROR_WRITE, g_strdup_printf ("location: %s",
             err->message), NULL, NULL);
@@ -332,7 +334,8 @@ claim_cache (GstSeedanceSrc * self)
           (run->cache.claim));
       run->task.origin = ORIGIN_RESUMED;
       GST_INFO_OBJECT (self, "resuming journalled task %s", run->task.id);
-      gst_seedance_src_set_report (self, &self->task_id, run->task.id, "task-id");
+      gst_seedance_src_set_report (self, &self->task_id, run->task.id,
+          "task-id");
       gst_seedance_src_post_task_event (self, "resumed", NULL);
       return GST_FLOW_OK;
     case SEEDANCE_CACHE_MISS:
@@ -417,7 +420,8 @@ gst_seedance_src_obtain_video (GstSeedanceSrc * self)
       journal_task (self);
     } else if (run->task.origin == ORIGIN_NONE) {
       run->task.origin = ORIGIN_RESUMED;
-      gst_seedance_src_set_report (self, &self->task_id, run->task.id, "task-id");
+      gst_seedance_src_set_report (self, &self->task_id, run->task.id,
+          "task-id");
     }
     if ((ret = need_key (self)) != GST_FLOW_OK)
       return ret;

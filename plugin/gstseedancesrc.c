@@ -206,8 +206,6 @@ static GstFlowReturn gst_seedance_src_create (GstBaseSrc * bsrc,
     guint64 offset, guint length, GstBuffer ** buf);
 static void gst_seedance_src_cancel (GstSeedanceSrc * self);
 
-/* --- settings --- */
-
 static void
 settings_init (Settings * s)
 {
@@ -233,128 +231,6 @@ settings_init (Settings * s)
   s->cache = DEFAULT_CACHE;
   s->cache_max_size = DEFAULT_CACHE_MAX_SIZE;
   s->requests_per_minute = DEFAULT_REQUESTS_PER_MINUTE;
-}
-
-static void
-wipe_string (gchar ** s)
-{
-  if (*s)
-    memset (*s, 0, strlen (*s));
-  g_clear_pointer (s, g_free);
-}
-
-static void
-settings_clear (Settings * s)
-{
-  wipe_string (&s->api_key);
-  g_free (s->base_url);
-  g_free (s->model);
-  g_free (s->prompt);
-  g_free (s->ratio);
-  g_free (s->resolution);
-  g_free (s->service_tier);
-  g_free (s->first_frame);
-  g_free (s->last_frame);
-  g_strfreev (s->reference_images);
-  g_strfreev (s->reference_videos);
-  g_strfreev (s->reference_audios);
-  g_free (s->draft_task_id);
-  g_free (s->callback_url);
-  g_free (s->safety_identifier);
-  g_free (s->task_id);
-  g_free (s->location);
-  g_free (s->ssl_ca_file);
-  wipe_string (&s->proxy);
-  g_free (s->user_agent);
-  g_free (s->cache_dir);
-  memset (s, 0, sizeof (*s));
-}
-
-static void
-settings_copy (Settings * dst, const Settings * src)
-{
-  *dst = *src;
-  dst->api_key = g_strdup (src->api_key);
-  dst->base_url = g_strdup (src->base_url);
-  dst->model = g_strdup (src->model);
-  dst->prompt = g_strdup (src->prompt);
-  dst->ratio = g_strdup (src->ratio);
-  dst->resolution = g_strdup (src->resolution);
-  dst->service_tier = g_strdup (src->service_tier);
-  dst->first_frame = g_strdup (src->first_frame);
-  dst->last_frame = g_strdup (src->last_frame);
-  dst->reference_images = g_strdupv (src->reference_images);
-  dst->reference_videos = g_strdupv (src->reference_videos);
-  dst->reference_audios = g_strdupv (src->reference_audios);
-  dst->draft_task_id = g_strdup (src->draft_task_id);
-  dst->callback_url = g_strdup (src->callback_url);
-  dst->safety_identifier = g_strdup (src->safety_identifier);
-  dst->task_id = g_strdup (src->task_id);
-  dst->location = g_strdup (src->location);
-  dst->ssl_ca_file = g_strdup (src->ssl_ca_file);
-  dst->proxy = g_strdup (src->proxy);
-  dst->user_agent = g_strdup (src->user_agent);
-  dst->cache_dir = g_strdup (src->cache_dir);
-}
-
-static void
-settings_to_params (const Settings * s, SeedanceRequestParams * p)
-{
-  seedance_request_params_init (p);
-  p->model = s->model;
-  p->prompt = s->prompt;
-  p->ratio = s->ratio;
-  p->resolution = s->resolution;
-  p->duration = s->duration;
-  p->frames = s->frames;
-  p->seed = s->seed;
-  p->generate_audio = s->generate_audio;
-  p->watermark = s->watermark;
-  p->return_last_frame = s->return_last_frame;
-  p->service_tier = s->service_tier;
-  p->execution_expires_after = s->execution_expires_after;
-  p->first_frame = s->first_frame;
-  p->last_frame = s->last_frame;
-  p->reference_images = (const gchar * const *) s->reference_images;
-  p->reference_videos = (const gchar * const *) s->reference_videos;
-  p->reference_audios = (const gchar * const *) s->reference_audios;
-  p->draft_task_id = s->draft_task_id;
-  p->priority = s->priority;
-  p->callback_url = s->callback_url;
-  p->safety_identifier = s->safety_identifier;
-}
-
-static GStrv
-strv_from_value_array (const GValue * value)
-{
-  guint i, n = gst_value_array_get_size (value);
-  GPtrArray *out;
-
-  if (n == 0)
-    return NULL;
-  out = g_ptr_array_new ();
-  for (i = 0; i < n; i++) {
-    const GValue *v = gst_value_array_get_value (value, i);
-
-    if (G_VALUE_HOLDS_STRING (v) && g_value_get_string (v))
-      g_ptr_array_add (out, g_value_dup_string (v));
-  }
-  g_ptr_array_add (out, NULL);
-  return (GStrv) g_ptr_array_free (out, FALSE);
-}
-
-void
-gst_seedance_src_value_array_from_strv (GValue * value, GStrv strv)
-{
-  guint i;
-
-  for (i = 0; strv && strv[i]; i++) {
-    GValue v = G_VALUE_INIT;
-
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, strv[i]);
-    gst_value_array_append_and_take_value (value, &v);
-  }
 }
 
 /* --- class --- */
@@ -976,7 +852,7 @@ gst_seedance_src_finalize (GObject * object)
 {
   GstSeedanceSrc *self = GST_SEEDANCE_SRC (object);
 
-  settings_clear (&self->settings);
+  gst_seedance_src_settings_clear (&self->settings);
   g_free (self->uri);
   g_free (self->task_id);
   g_free (self->status);
@@ -1032,7 +908,7 @@ gst_seedance_src_set_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_API_KEY:
-      wipe_string (&s->api_key);
+      gst_seedance_src_wipe_string (&s->api_key);
       set_string (&s->api_key, value);
       break;
     case PROP_BASE_URL:
@@ -1088,15 +964,15 @@ gst_seedance_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_REFERENCE_IMAGES:
       g_strfreev (s->reference_images);
-      s->reference_images = strv_from_value_array (value);
+      s->reference_images = gst_seedance_src_strv_from_value_array (value);
       break;
     case PROP_REFERENCE_VIDEOS:
       g_strfreev (s->reference_videos);
-      s->reference_videos = strv_from_value_array (value);
+      s->reference_videos = gst_seedance_src_strv_from_value_array (value);
       break;
     case PROP_REFERENCE_AUDIOS:
       g_strfreev (s->reference_audios);
-      s->reference_audios = strv_from_value_array (value);
+      s->reference_audios = gst_seedance_src_strv_from_value_array (value);
       break;
     case PROP_DRAFT_TASK_ID:
       set_string (&s->draft_task_id, value);
@@ -1138,7 +1014,7 @@ gst_seedance_src_set_property (GObject * object, guint prop_id,
       set_string (&s->ssl_ca_file, value);
       break;
     case PROP_PROXY:
-      wipe_string (&s->proxy);
+      gst_seedance_src_wipe_string (&s->proxy);
       set_string (&s->proxy, value);
       break;
     case PROP_USER_AGENT:
@@ -1319,252 +1195,6 @@ gst_seedance_src_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* --- reports to the application --- */
-
-static gdouble
-elapsed_s (GstSeedanceSrc * self)
-{
-  return (g_get_monotonic_time () - self->run.started_us) / 1e6;
-}
-
-/* A `seedance-task` message: the event, the task and the time, then the
- * fields given as for gst_structure_set (NULL-terminated). */
-void
-gst_seedance_src_post_task_event (GstSeedanceSrc * self, const gchar * event,
-    const gchar * first_field, ...)
-{
-  GstStructure *s = gst_structure_new ("seedance-task",
-      "event", G_TYPE_STRING, event,
-      "task-id", G_TYPE_STRING, self->run.task.id,
-      "elapsed", G_TYPE_DOUBLE, elapsed_s (self), NULL);
-
-  if (first_field) {
-    va_list args;
-
-    va_start (args, first_field);
-    gst_structure_set_valist (s, first_field, args);
-    va_end (args);
-  }
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* Progress is tracked here only: a step opens it (START) or carries it on
- * (CONTINUE); an end closes it.  COMPLETE opens it first when nothing
- * did, CANCELED is only said of an open one, ERROR is always said. */
-static void
-post_progress (GstSeedanceSrc * self, GstProgressType type, const gchar * text)
-{
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_progress (GST_OBJECT (self), type, "seedance-generate",
-          text));
-}
-
-void
-gst_seedance_src_progress_step (GstSeedanceSrc * self, const gchar * text)
-{
-  post_progress (self, self->run.progress_started ?
-      GST_PROGRESS_TYPE_CONTINUE : GST_PROGRESS_TYPE_START, text);
-  self->run.progress_started = TRUE;
-}
-
-void
-gst_seedance_src_progress_end (GstSeedanceSrc * self, GstProgressType type, const gchar * text)
-{
-  if (!self->run.progress_started) {
-    if (type == GST_PROGRESS_TYPE_CANCELED)
-      return;
-    if (type == GST_PROGRESS_TYPE_COMPLETE)
-      post_progress (self, GST_PROGRESS_TYPE_START, text);
-  }
-  post_progress (self, type, text);
-  self->run.progress_started = FALSE;
-}
-
-void
-gst_seedance_src_set_report (GstSeedanceSrc * self, gchar ** field, const gchar * value,
-    const gchar * property)
-{
-  gboolean changed;
-
-  GST_OBJECT_LOCK (self);
-  changed = g_strcmp0 (*field, value) != 0;
-  if (changed) {
-    g_free (*field);
-    *field = g_strdup (value);
-  }
-  GST_OBJECT_UNLOCK (self);
-  if (changed)
-    g_object_notify (G_OBJECT (self), property);
-}
-
-static void
-set_report_int (GstSeedanceSrc * self, gint64 * field, gint64 value,
-    const gchar * property)
-{
-  gboolean changed;
-
-  GST_OBJECT_LOCK (self);
-  changed = *field != value;
-  *field = value;
-  GST_OBJECT_UNLOCK (self);
-  if (changed)
-    g_object_notify (G_OBJECT (self), property);
-}
-
-void
-gst_seedance_src_set_status (GstSeedanceSrc * self, SeedanceStatus status, const gchar * str)
-{
-  GST_OBJECT_LOCK (self);
-  self->run.task.status = status;
-  GST_OBJECT_UNLOCK (self);
-  gst_seedance_src_set_report (self, &self->status, str, "status");
-}
-
-void
-gst_seedance_src_report_task (GstSeedanceSrc * self, const SeedanceTask * task)
-{
-  if (task->seed >= 0)
-    set_report_int (self, &self->actual_seed, task->seed, "actual-seed");
-  if (task->total_tokens >= 0)
-    set_report_int (self, &self->usage_tokens, task->total_tokens,
-        "usage-tokens");
-  if (task->video_url)
-    gst_seedance_src_set_report (self, &self->video_url, task->video_url, "video-url");
-  if (task->last_frame_url)
-    gst_seedance_src_set_report (self, &self->last_frame_url, task->last_frame_url,
-        "last-frame-url");
-}
-
-void
-gst_seedance_src_library_log (const gchar * message, gpointer user_data)
-{
-  GST_INFO_OBJECT (user_data, "%s", message);
-}
-
-/* --- errors --- */
-
-GstResourceError
-gst_seedance_src_resource_error_for (const GError * err)
-{
-  if (err->domain == SEEDANCE_CLIENT_ERROR) {
-    switch (err->code) {
-      case SEEDANCE_CLIENT_ERROR_AUTH:
-      case SEEDANCE_CLIENT_ERROR_PROXY_AUTH:
-        return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-      case SEEDANCE_CLIENT_ERROR_BAD_REQUEST:
-        return GST_RESOURCE_ERROR_SETTINGS;
-      case SEEDANCE_CLIENT_ERROR_NOT_FOUND:
-        return GST_RESOURCE_ERROR_NOT_FOUND;
-      case SEEDANCE_CLIENT_ERROR_TLS:
-      case SEEDANCE_CLIENT_ERROR_PROXY_REFUSED:
-        return GST_RESOURCE_ERROR_OPEN_READ;
-      case SEEDANCE_CLIENT_ERROR_CREATE_UNKNOWN:
-        return GST_RESOURCE_ERROR_FAILED;
-      default:
-        return GST_RESOURCE_ERROR_READ;
-    }
-  }
-  if (err->domain == SEEDANCE_REQUEST_ERROR) {
-    switch (err->code) {
-      case SEEDANCE_REQUEST_ERROR_NOT_FOUND:
-        return GST_RESOURCE_ERROR_NOT_FOUND;
-      case SEEDANCE_REQUEST_ERROR_READ:
-        return GST_RESOURCE_ERROR_OPEN_READ;
-      default:
-        return GST_RESOURCE_ERROR_SETTINGS;
-    }
-  }
-  if (err->domain == SEEDANCE_DOWNLOAD_ERROR) {
-    switch (err->code) {
-      case SEEDANCE_DOWNLOAD_ERROR_PROXY_AUTH:
-        return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-      case SEEDANCE_DOWNLOAD_ERROR_PROXY_REFUSED:
-      case SEEDANCE_DOWNLOAD_ERROR_TLS:
-        return GST_RESOURCE_ERROR_OPEN_READ;
-      default:
-        return GST_RESOURCE_ERROR_READ;
-    }
-  }
-  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
-  return GST_RESOURCE_ERROR_READ;
-}
-
-/* What the service said goes in the details, so that applications can
- * branch on its code; the user's text is the client's sentence. */
-static GstStructure *
-client_error_details (GstSeedanceSrc * self, const GError * err,
-    const SeedanceServiceError * se, gchar ** text, gchar ** debug)
-{
-  GstStructure *details = gst_structure_new ("details",
-      "task-id", G_TYPE_STRING, self->run.task.id, NULL);
-
-  *text = g_strdup (err->message);
-  if (se == NULL) {
-    *debug = g_strdup_printf ("%s error %d", g_quark_to_string (err->domain),
-        err->code);
-    return details;
-  }
-  gst_structure_set (details, "http-status-code", G_TYPE_UINT,
-      se->http_status, NULL);
-  if (se->code)
-    gst_structure_set (details, "code", G_TYPE_STRING, se->code, NULL);
-  if (se->message)
-    gst_structure_set (details, "message", G_TYPE_STRING, se->message, NULL);
-  if (se->type)
-    gst_structure_set (details, "type", G_TYPE_STRING, se->type, NULL);
-  if (se->param)
-    gst_structure_set (details, "param", G_TYPE_STRING, se->param, NULL);
-  if (se->http_status == 429 && g_strcmp0 (se->code, "QuotaExceeded") == 0) {
-    gchar *t = g_strdup_printf ("%s (too many tasks are queued on this "
-        "account; wait for some to finish)", *text);
-
-    g_free (*text);
-    *text = t;
-  }
-  *debug = g_strdup_printf ("HTTP status %u, code %s, type %s, param %s",
-      se->http_status, GST_STR_NULL (se->code), GST_STR_NULL (se->type),
-      GST_STR_NULL (se->param));
-  return details;
-}
-
-GstFlowReturn
-gst_seedance_src_flow_for_error_at (GstSeedanceSrc * self, const GError * err,
-    const SeedanceServiceError * se, const gchar * file,
-    const gchar * function, gint line)
-{
-  GstStructure *details;
-  gchar *text, *debug;
-
-  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    GST_DEBUG_OBJECT (self, "woken up: flushing");
-    return GST_FLOW_FLUSHING;
-  }
-  if (self->run.progress_started)
-    gst_seedance_src_progress_end (self, GST_PROGRESS_TYPE_ERROR, err->message);
-  details = client_error_details (self, err, se, &text, &debug);
-  gst_element_message_full_with_details (GST_ELEMENT (self),
-      GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, gst_seedance_src_resource_error_for (err), text,
-      debug, file, function, line, details);
-  return GST_FLOW_ERROR;
-}
-
-/* The one warning for a cache that cannot be used: the element goes on
- * without it, since the cache never fails a clip the API could deliver. */
-void
-gst_seedance_src_drop_cache (GstSeedanceSrc * self, const GError * err)
-{
-  CacheState *c = &self->run.cache;
-
-  GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
-      ("cache-dir: %s; going on without the cache", err->message),
-      ("cache directory %s", c->cache ? seedance_cache_get_dir (c->cache) :
-          "(none)"));
-  g_clear_pointer (&c->claim, seedance_cache_claim_free);
-  g_clear_pointer (&c->cache, seedance_cache_free);
-}
-
 /* --- start and stop --- */
 
 static void
@@ -1593,7 +1223,7 @@ run_clear (Run * run)
   run_clear_task (&run->task);
   g_clear_pointer (&run->client, seedance_client_free);
   g_clear_pointer (&run->hub, seedance_hub_release);
-  settings_clear (&run->s);
+  gst_seedance_src_settings_clear (&run->s);
   run_init (run);
 }
 
@@ -1706,7 +1336,7 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
   /* A cancel signal of an earlier run must not cut this one's wait. */
   g_cancellable_reset (self->poll_wake);
   GST_OBJECT_LOCK (self);
-  settings_copy (&run->s, &self->settings);
+  gst_seedance_src_settings_copy (&run->s, &self->settings);
   g_clear_pointer (&self->task_id, g_free);
   g_clear_pointer (&self->status, g_free);
   g_clear_pointer (&self->video_url, g_free);
@@ -1731,12 +1361,12 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
   if (run->s.task_id) {
     run->task.id = g_strdup (run->s.task_id);
   } else {
-    settings_to_params (&run->s, &params);
+    gst_seedance_src_settings_to_params (&run->s, &params);
     run->task.body = seedance_request_build (&params, &err);
     if (run->task.body == NULL) {
-      POST_ERROR (self, GST_RESOURCE_ERROR, gst_seedance_src_resource_error_for (err),
-          g_strdup (err->message), g_strdup ("invalid settings; nothing was "
-              "sent"), NULL);
+      POST_ERROR (self, GST_RESOURCE_ERROR,
+          gst_seedance_src_resource_error_for (err), g_strdup (err->message),
+          g_strdup ("invalid settings; nothing was " "sent"), NULL);
       goto failed;
     }
   }
@@ -1768,7 +1398,8 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
 
   run->started_us = g_get_monotonic_time ();
   if (run->s.timeout > 0)
-    deadline_us = run->started_us + run->s.timeout * G_GINT64_CONSTANT (1000000);
+    deadline_us =
+        run->started_us + run->s.timeout * G_GINT64_CONSTANT (1000000);
   if (key && !run->s.dry_run)
     run->hub = seedance_hub_acquire (base_url, key,
         resolve_requests_per_minute (&run->s));
@@ -1789,7 +1420,9 @@ static gboolean
 cancel_queued_task (GstSeedanceSrc * self, const Settings * s,
     const gchar * task_id, SeedanceServiceError ** detail, GError ** error)
 {
-  SeedanceClient *client = make_client (self, s, TRUE, NULL, 0, NULL);
+  /* Bounded: a 429 is retried only until this deadline. */
+  SeedanceClient *client = make_client (self, s, TRUE, NULL,
+      g_get_monotonic_time () + CANCEL_TIMEOUT_S * G_USEC_PER_SEC, NULL);
   gboolean ok = seedance_client_cancel_task (client, task_id, detail, error);
 
   seedance_client_free (client);
@@ -1808,7 +1441,8 @@ gst_seedance_src_stop (GstBaseSrc * bsrc)
 
     GST_INFO_OBJECT (self, "cancelling queued task %s on stop", run->task.id);
     if (cancel_queued_task (self, &run->s, run->task.id, NULL, &err))
-      gst_seedance_src_set_status (self, SEEDANCE_STATUS_CANCELLED, "cancelled");
+      gst_seedance_src_set_status (self, SEEDANCE_STATUS_CANCELLED,
+          "cancelled");
     else
       GST_WARNING_OBJECT (self, "could not cancel task %s: %s", run->task.id,
           err->message);
@@ -1860,7 +1494,7 @@ gst_seedance_src_cancel (GstSeedanceSrc * self)
   task_id = g_strdup (self->task_id);
   status = g_strdup (self->status);
   st = self->run.task.status;
-  settings_copy (&s, &self->settings);
+  gst_seedance_src_settings_copy (&s, &self->settings);
   GST_OBJECT_UNLOCK (self);
 
   if (task_id == NULL) {
@@ -1885,7 +1519,7 @@ gst_seedance_src_cancel (GstSeedanceSrc * self)
   g_cancellable_cancel (self->poll_wake);
 
 done:
-  settings_clear (&s);
+  gst_seedance_src_settings_clear (&s);
 }
 
 static GstFlowReturn
@@ -1951,5 +1585,3 @@ gst_seedance_src_query (GstBaseSrc * bsrc, GstQuery * query)
   }
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
-
-

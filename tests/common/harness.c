@@ -77,6 +77,7 @@ test_pipeline_new (SeedanceSim * sim, const gchar * rest)
   fail_unless (pipeline != NULL, "cannot parse '%s': %s", desc,
       err ? err->message : "?");
   g_free (desc);
+  use_fresh_cache_dir ();
   return pipeline;
 }
 
