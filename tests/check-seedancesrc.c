@@ -328,8 +328,14 @@ GST_START_TEST (test_moov_at_end_over_10mb_through_qtdemux)
 
   /* Noise at a high bitrate: about 16 MB for 5 s, moov after the mdat. */
   seedance_sim_set_render (sim, 26000, TRUE, FALSE);
-  pipeline = test_pipeline_new (sim, "prompt=\"Static\" resolution=480p "
-      "! qtdemux ! video/x-h264 ! fakesink name=vsink sync=false");
+  /* __i__ 0: nothing kept on disk, so seeks are Range requests; 1: the
+   * default cache, whose file is pushed while it is written and serves
+   * the jumps itself. */
+  pipeline = test_pipeline_new (sim, __i__ == 0 ?
+      "prompt=\"Static\" resolution=480p cache=false ! qtdemux ! "
+      "video/x-h264 ! fakesink name=vsink sync=false" :
+      "prompt=\"Static\" resolution=480p ! qtdemux ! "
+      "video/x-h264 ! fakesink name=vsink sync=false");
   attach_counter (pipeline, "vsink", &fc);
   src = test_pipeline_get_src (pipeline);
   msg = test_pipeline_run (pipeline, 120, NULL);
@@ -360,8 +366,14 @@ GST_START_TEST (test_moov_at_end_over_10mb_through_qtdemux)
   }
   fail_unless (size > 10 * 1024 * 1024, "the file is only %" G_GINT64_FORMAT
       " bytes", size);
-  /* qtdemux jumped to the moov atom and back: Range requests. */
-  fail_unless (ranged >= 1, "no Range request past byte 0 was made");
+  if (__i__ == 0) {
+    /* qtdemux jumped to the moov atom and back: Range requests. */
+    fail_unless (ranged >= 1, "no Range request past byte 0 was made");
+  } else {
+    /* The spool served the jumps: the file was downloaded once. */
+    fail_unless_equals_int (seedance_sim_count_requests (sim,
+            SEEDANCE_SIM_VIDEO), 1);
+  }
 
   gst_message_unref (msg);
   gst_object_unref (pipeline);
@@ -518,7 +530,8 @@ seedancesrc_suite (void)
   tcase_add_test (tc, test_bad_request_carries_the_server_message);
   tcase_add_test (tc, test_no_key_fails_before_any_request);
   tcase_add_test (tc, test_key_from_environment);
-  tcase_add_test (tc, test_moov_at_end_over_10mb_through_qtdemux);
+  tcase_add_loop_test (tc, test_moov_at_end_over_10mb_through_qtdemux, 0,
+      2);
   tcase_add_test (tc, test_stop_during_long_poll_interval);
   tcase_add_test (tc, test_stop_during_download);
   tcase_add_test (tc, test_stop_while_connecting);

@@ -76,6 +76,7 @@ launcher_new (void)
   GSubprocessLauncher *l =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  gchar *cache;
   gchar *registry = g_build_filename (BUILD_DIR, "registry-examples.bin",
       NULL);
 
@@ -92,9 +93,13 @@ launcher_new (void)
   g_subprocess_launcher_setenv (l, "GST_REGISTRY_1_0", registry, TRUE);
   g_subprocess_launcher_unsetenv (l, "GST_TRACERS");
   g_subprocess_launcher_unsetenv (l, "ARK_API_KEY");
-  /* A cache the user set up must not change what the tests see, and debug
-   * output would fill the pipes that are read only at the end. */
-  g_subprocess_launcher_unsetenv (l, "SEEDANCE_CACHE_DIR");
+  /* A cache the user set up must not change what the tests see (the
+   * element's cache is on by default: each test gets an empty one of its
+   * own), and debug output would fill the pipes that are read only at the
+   * end. */
+  cache = g_build_filename (tmp_dir, "default-cache", NULL);
+  g_subprocess_launcher_setenv (l, "SEEDANCE_CACHE_DIR", cache, TRUE);
+  g_free (cache);
   g_subprocess_launcher_unsetenv (l, "GST_DEBUG");
   g_free (registry);
   return l;

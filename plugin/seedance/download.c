@@ -232,8 +232,7 @@ open_stream (SeedanceDownload * d, GError ** error)
   }
   if (status >= 500 || status == 429) {
     g_autoptr (GError) e = g_error_new (SEEDANCE_HTTP_ERROR,
-        SEEDANCE_HTTP_ERROR_NETWORK, "the video host answered HTTP %u",
-        status);
+        SEEDANCE_HTTP_ERROR_NETWORK, "the video host answered HTTP %u", status);
 
     return transfer_failed (d, e, error) ? OPEN_RETRY : OPEN_FAILED;
   }

@@ -75,6 +75,7 @@ struct _SeedanceHttpStream
   gboolean bad_range;           /* a 206 that starts past `offset` */
 
   gboolean paused;              /* the sink asked for a pause */
+  gboolean started;             /* the caller has the headers */
   gboolean got_data;            /* data since the last pump started */
   gboolean done;
   CURLcode result;
@@ -709,6 +710,13 @@ download_write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
   /* An error answer's body is never for the sink. */
   if (d->hs.status < 200 || d->hs.status >= 300)
     return len;
+  /* Body bytes that come with the headers wait (libcurl keeps them) until
+   * the caller has looked at the headers: a size that changed must be
+   * seen before any byte of the new file reaches the sink. */
+  if (!d->started) {
+    d->paused = TRUE;
+    return CURL_WRITEFUNC_PAUSE;
+  }
 
   if (!d->body_checked) {
     d->body_checked = TRUE;
@@ -788,6 +796,7 @@ seedance_http_stream_start (SeedanceHttp * http, const gchar * url,
     goto failed;
   }
   download_read_headers (d);
+  d->started = TRUE;
   return d;
 
 failed:

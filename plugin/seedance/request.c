@@ -10,7 +10,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-G_DEFINE_QUARK (seedance - request - error - quark, seedance_request_error);
+/* *INDENT-OFF* */
+G_DEFINE_QUARK (seedance-request-error-quark, seedance_request_error)
+/* *INDENT-ON* */
 
 typedef enum
 {

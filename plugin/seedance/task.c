@@ -9,7 +9,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-G_DEFINE_QUARK (seedance - answer - error - quark, seedance_answer_error);
+/* *INDENT-OFF* */
+G_DEFINE_QUARK (seedance-answer-error-quark, seedance_answer_error)
+/* *INDENT-ON* */
 
 static const struct
 {

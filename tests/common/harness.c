@@ -2,7 +2,54 @@
  * Copyright (C) 2026 The gst-seedance developers */
 #include "harness.h"
 
+#include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static gchar *test_cache_dir;
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+        !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+    g_free (child);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (path);
+}
+
+static void
+remove_test_cache_dir (void)
+{
+  if (test_cache_dir)
+    remove_tree (test_cache_dir);
+  g_clear_pointer (&test_cache_dir, g_free);
+}
+
+/* The element's cache is on by default: each test (a process of its own
+ * under check's fork mode) gets an empty one, so that no test is served a
+ * clip another made. */
+static void
+use_fresh_cache_dir (void)
+{
+  if (test_cache_dir)
+    return;
+  test_cache_dir = g_dir_make_tmp ("seedance-test-cache-XXXXXX", NULL);
+  fail_unless (test_cache_dir != NULL);
+  g_setenv ("SEEDANCE_CACHE_DIR", test_cache_dir, TRUE);
+  atexit (remove_test_cache_dir);
+}
 
 SeedanceSim *
 test_sim_new (void)
@@ -10,6 +57,7 @@ test_sim_new (void)
   SeedanceSim *sim = seedance_sim_new ();
   GError *err = NULL;
 
+  use_fresh_cache_dir ();
   seedance_sim_set_schedule (sim, 100, 300);
   fail_unless (seedance_sim_start (sim, 0, &err), "simulator: %s",
       err ? err->message : "?");
@@ -29,6 +77,7 @@ test_pipeline_new (SeedanceSim * sim, const gchar * rest)
   fail_unless (pipeline != NULL, "cannot parse '%s': %s", desc,
       err ? err->message : "?");
   g_free (desc);
+  use_fresh_cache_dir ();
   return pipeline;
 }
 
