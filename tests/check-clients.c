@@ -69,6 +69,9 @@ start_sim (void)
   SeedanceSim *sim = test_sim_new ();
 
   g_setenv ("SEEDANCE_BASE_URL", seedance_sim_get_base_url (sim), TRUE);
+  /* test_sim_new () points SEEDANCE_CACHE_DIR at a directory of its own;
+   * these tests are about the default one. */
+  g_unsetenv ("SEEDANCE_CACHE_DIR");
   return sim;
 }
 
