@@ -792,6 +792,9 @@ GST_START_TEST (test_ges_timeline_render_pays_once)
   asset = ges_uri_clip_asset_request_sync (uri, &err);
   fail_unless (asset != NULL, "GES cannot use %s: %s", uri,
       err ? err->message : "?");
+  /* Both tracks then open the URI, as well as the discovery. */
+  fail_unless_equals_int (ges_clip_asset_get_supported_formats (GES_CLIP_ASSET
+          (asset)), GES_TRACK_TYPE_VIDEO | GES_TRACK_TYPE_AUDIO);
   clip = ges_layer_add_asset (layer, GES_ASSET (asset), 0, 0,
       GST_CLOCK_TIME_NONE, GES_TRACK_TYPE_UNKNOWN);
   fail_unless (clip != NULL);
@@ -805,8 +808,8 @@ GST_START_TEST (test_ges_timeline_render_pays_once)
   test_assert_eos (msg);
   gst_message_unref (msg);
   gst_object_unref (pipeline);
-  gst_object_unref (profile);
-  gst_object_unref (asset);
+  g_object_unref (profile);
+  g_object_unref (asset);
 
   fail_unless_equals_int (creates (sim), 1);
 
