@@ -843,6 +843,21 @@ static SeedanceSpool *crashing_spool;
 /* A process killed while it downloads leaves its task journalled and no
  * entry at all; its lock goes with it, and the next claim resumes the
  * task. */
+static guint
+count_spool_files (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+  guint n = 0;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".part"))
+      n++;
+  if (d)
+    g_dir_close (d);
+  return n;
+}
+
 GST_START_TEST (test_crash_leaves_no_half_entry)
 {
   gchar *dir = make_tmpdir ();
@@ -887,6 +902,7 @@ GST_START_TEST (test_crash_leaves_no_half_entry)
   fail_unless (has (cache, key, ".task"), "a crash lost the task");
   fail_unless_equals_int (seedance_cache_peek (cache, key),
       SEEDANCE_CACHE_JOURNALLED);
+  fail_unless_equals_int (count_spool_files (dir), 1);
 
   claim = claim_at_once (cache, key);
   fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
@@ -900,6 +916,8 @@ GST_START_TEST (test_crash_leaves_no_half_entry)
   seedance_spool_free (spool);
   seedance_cache_claim_free (claim);
   fail_unless_equals_int (seedance_cache_peek (cache, key), SEEDANCE_CACHE_HIT);
+  /* The next download of the key removed what the crash left. */
+  fail_unless_equals_int (count_spool_files (dir), 0);
 
   g_free (data);
   g_free (key);

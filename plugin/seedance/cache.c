@@ -1084,6 +1084,22 @@ seedance_cache_claim_forget_task (SeedanceCacheClaim * claim)
 SeedanceSpool *
 seedance_cache_claim_new_spool (SeedanceCacheClaim * claim, GError ** error)
 {
+  g_autofree gchar *base = g_path_get_basename (claim->clip_target);
+  g_autofree gchar *prefix = g_strconcat (".", base, ".", NULL);
+  GDir *dir = g_dir_open (claim->dir, 0, NULL);
+  const gchar *name;
+
+  /* A spool of this key is only ever written under its exclusive lock,
+   * which this claim holds: any other is what a crashed download left. */
+  while (dir && (name = g_dir_read_name (dir))) {
+    if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".part")) {
+      g_autofree gchar *path = g_build_filename (claim->dir, name, NULL);
+
+      g_unlink (path);
+    }
+  }
+  if (dir)
+    g_dir_close (dir);
   return seedance_spool_new (claim->clip_target, FILE_MODE, error);
 }
 
