@@ -1,5 +1,6 @@
 /* seedance-generate: generate one video with the seedancesrc element.
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
  *
  *   seedance-generate [OPTIONS] -o OUT.mp4 "PROMPT"
  *   seedance-generate --resume TASK_ID -o OUT.mp4

@@ -1,5 +1,6 @@
 /* seedance-rundown: generate a programme from a rundown with seedancesrc.
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
  *
  *   seedance-rundown RUNDOWN.json -o PROGRAMME.ts [--jobs N]
  *

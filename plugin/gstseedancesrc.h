@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* seedancesrc: a text prompt (and reference media) in, a generated MP4 out. */
 #pragma once
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-seedance developers
 # The demo: a prompt in, a playable MP4 out, through a real pipeline that
 # decodes the generated video and encodes it again.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-seedance developers
 # Runs every suite of the build under meson and ends with the line
 # "N passed, N failed" counting the checks of all suites together.
 set -uo pipefail

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (C) 2026 The gst-seedance developers
 """Generate one video with the seedancesrc element, from Python.
 
     generate.py [options] -o OUT.mp4 "PROMPT"

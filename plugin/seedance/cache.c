@@ -76,11 +76,6 @@ struct _SeedanceCacheClaim
   GError *warning;
 };
 
-struct _SeedanceCacheLock
-{
-  gint fd;
-};
-
 /* The root of `data` parsed, or NULL with the reason in `why`. */
 static JsonNode *
 parse_json (const gchar * data, gsize len, gchar ** why)
@@ -538,11 +533,10 @@ write_journal (const gchar * path, const gchar * task_id, gint64 created_at,
   return write_atomically (path, text, error);
 }
 
-/* Size and SHA-256 of the file at `path`, read in chunks; with `sync` it
- * is flushed to disk on the way (it is about to be renamed into the
- * cache).  FALSE with errno set when it cannot be read. */
+/* Size and SHA-256 of the file at `path`, read in chunks.  FALSE with
+ * errno set when it cannot be read. */
 static gboolean
-hash_file (const gchar * path, gboolean sync, guint64 * size, gchar ** sha256)
+hash_file (const gchar * path, guint64 * size, gchar ** sha256)
 {
   GChecksum *sum;
   guchar *buf;
@@ -572,8 +566,6 @@ hash_file (const gchar * path, gboolean sync, guint64 * size, gchar ** sha256)
     g_checksum_update (sum, buf, n);
     total += n;
   }
-  if (ok && sync)
-    fsync (fd);
   close (fd);
   g_free (buf);
 
@@ -682,7 +674,7 @@ check_entry (const gchar * dir, const gchar * key, EntryInfo * info,
   if ((guint64) st.st_size != (guint64) json_node_get_int (size_node))
     return bad (why, "%" G_GUINT64_FORMAT " bytes, not the %" G_GINT64_FORMAT
         " recorded", (guint64) st.st_size, json_node_get_int (size_node));
-  if (!hash_file (clip, FALSE, &size, &sha256)) {
+  if (!hash_file (clip, &size, &sha256)) {
     int saved = errno;
 
     g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
@@ -731,7 +723,7 @@ remove_entry (const gchar * dir, const gchar * key)
   remove_file (clip, NULL);
 }
 
-/* The record of a clip; `created_at` < 0 leaves it out. */
+/* The record of a clip. */
 static gchar *
 build_record (guint64 size, const gchar * sha256, const gchar * task_id,
     const gchar * task_json, gint64 created_at)
@@ -755,17 +747,15 @@ build_record (guint64 size, const gchar * sha256, const gchar * task_id,
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "task");
   /* Kept as an object where it is one; otherwise as the text it was, so
-   * that a lookup gives back exactly what was given. */
+   * that a hit gives back exactly what was given. */
   if (task && (JSON_NODE_HOLDS_OBJECT (task) || JSON_NODE_HOLDS_ARRAY (task)))
     json_builder_add_value (builder, g_steal_pointer (&task));
   else if (task_json)
     json_builder_add_string_value (builder, task_json);
   else
     json_builder_add_null_value (builder);
-  if (created_at >= 0) {
-    json_builder_set_member_name (builder, "created_at");
-    json_builder_add_int_value (builder, created_at);
-  }
+  json_builder_set_member_name (builder, "created_at");
+  json_builder_add_int_value (builder, created_at);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return node_to_string (root);
@@ -1094,6 +1084,22 @@ seedance_cache_claim_forget_task (SeedanceCacheClaim * claim)
 SeedanceSpool *
 seedance_cache_claim_new_spool (SeedanceCacheClaim * claim, GError ** error)
 {
+  g_autofree gchar *base = g_path_get_basename (claim->clip_target);
+  g_autofree gchar *prefix = g_strconcat (".", base, ".", NULL);
+  GDir *dir = g_dir_open (claim->dir, 0, NULL);
+  const gchar *name;
+
+  /* A spool of this key is only ever written under its exclusive lock,
+   * which this claim holds: any other is what a crashed download left. */
+  while (dir && (name = g_dir_read_name (dir))) {
+    if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".part")) {
+      g_autofree gchar *path = g_build_filename (claim->dir, name, NULL);
+
+      g_unlink (path);
+    }
+  }
+  if (dir)
+    g_dir_close (dir);
   return seedance_spool_new (claim->clip_target, FILE_MODE, error);
 }
 
@@ -1302,203 +1308,4 @@ seedance_cache_peek (SeedanceCache * cache, const gchar * key)
   if (read_journal (journal, NULL, NULL, NULL, NULL) == FOUND_GOOD)
     return SEEDANCE_CACHE_JOURNALLED;
   return SEEDANCE_CACHE_MISS;
-}
-
-/* Old protocol: removed once the element uses seedance_cache_claim. */
-
-SeedanceCacheLock *
-seedance_cache_lock (SeedanceCache * cache, const gchar * key,
-    GCancellable * cancellable, GError ** error)
-{
-  g_autofree gchar *path = NULL;
-  SeedanceCacheLock *lock;
-  int fd;
-
-  if (!check_key (key, error))
-    return NULL;
-  path = entry_path (cache->dir, key, ".lock");
-  fd = open_lock (path, error);
-  if (fd < 0)
-    return NULL;
-  if (wait_lock (fd, LOCK_EX, path, NULL, NULL, cancellable, error) !=
-      WAIT_LOCKED) {
-    close (fd);
-    return NULL;
-  }
-  lock = g_new0 (SeedanceCacheLock, 1);
-  lock->fd = fd;
-  return lock;
-}
-
-void
-seedance_cache_unlock (SeedanceCacheLock * lock)
-{
-  if (lock == NULL)
-    return;
-  /* Closing the only descriptor of the open file releases the lock.  The
-   * file stays: removing it would let a waiter that already opened it lock
-   * a file that a newcomer no longer sees. */
-  close (lock->fd);
-  g_free (lock);
-}
-
-gchar *
-seedance_cache_get_task_id (SeedanceCache * cache, const gchar * key,
-    GError ** error)
-{
-  g_autofree gchar *path = NULL;
-  g_autofree gchar *why = NULL;
-  gchar *task_id = NULL;
-
-  if (!check_key (key, error))
-    return NULL;
-  path = entry_path (cache->dir, key, ".task");
-  switch (read_journal (path, &task_id, NULL, &why, error)) {
-    case FOUND_GOOD:
-      return task_id;
-    case FOUND_BAD:
-      /* Left in place it would fail every run the same way; gone, the
-       * next run creates a new task, which is the caller's decision. */
-      remove_file (path, NULL);
-      g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
-          "the task journal %s was unreadable and has been removed: %s",
-          path, why);
-      return NULL;
-    case FOUND_NONE:
-    case FOUND_ERROR:
-      break;
-  }
-  return NULL;
-}
-
-gboolean
-seedance_cache_put_task_id (SeedanceCache * cache, const gchar * key,
-    const gchar * task_id, GError ** error)
-{
-  g_autofree gchar *path = NULL;
-
-  if (!check_key (key, error))
-    return FALSE;
-  path = entry_path (cache->dir, key, ".task");
-  return write_journal (path, task_id, now_s (), error);
-}
-
-gboolean
-seedance_cache_drop_task_id (SeedanceCache * cache, const gchar * key,
-    GError ** error)
-{
-  g_autofree gchar *path = NULL;
-
-  if (!check_key (key, error))
-    return FALSE;
-  path = entry_path (cache->dir, key, ".task");
-  return remove_file (path, error);
-}
-
-gboolean
-seedance_cache_lookup_clip (SeedanceCache * cache, const gchar * key,
-    gchar ** path, gchar ** task_json, GError ** error)
-{
-  EntryInfo info = { 0, };
-  g_autofree gchar *why = NULL;
-
-  if (path)
-    *path = NULL;
-  if (task_json)
-    *task_json = NULL;
-  if (!check_key (key, error))
-    return FALSE;
-
-  switch (check_entry (cache->dir, key, &info, &why, error)) {
-    case FOUND_GOOD:
-      if (path)
-        *path = entry_path (cache->dir, key, ".mp4");
-      if (task_json)
-        *task_json = g_steal_pointer (&info.task_json);
-      entry_info_clear (&info);
-      return TRUE;
-    case FOUND_BAD:{
-      g_autofree gchar *clip = entry_path (cache->dir, key, ".mp4");
-
-      remove_entry (cache->dir, key);
-      g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_CORRUPT,
-          "the cached clip %s did not check out and has been removed: %s",
-          clip, why);
-      return FALSE;
-    }
-    case FOUND_NONE:
-    case FOUND_ERROR:
-      break;
-  }
-  return FALSE;
-}
-
-gint
-seedance_cache_create_temp (SeedanceCache * cache, gchar ** path,
-    GError ** error)
-{
-  g_autofree gchar *tmpl = NULL;
-  int fd;
-
-  /* In the directory itself, so that the final rename stays on one file
-   * system and is atomic. */
-  tmpl = g_build_filename (cache->dir, ".clip-XXXXXX.part", NULL);
-  fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, FILE_MODE);
-  if (fd < 0) {
-    int saved = errno;
-
-    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
-        "cannot create a file in the cache directory %s: %s", cache->dir,
-        g_strerror (saved));
-    return -1;
-  }
-  if (path)
-    *path = g_steal_pointer (&tmpl);
-  return fd;
-}
-
-gboolean
-seedance_cache_store_clip (SeedanceCache * cache, const gchar * key,
-    const gchar * temp_path, const gchar * task_id, const gchar * task_json,
-    GError ** error)
-{
-  g_autoptr (GError) err = NULL;
-  g_autofree gchar *sha256 = NULL;
-  g_autofree gchar *clip = NULL;
-  g_autofree gchar *record = NULL;
-  g_autofree gchar *text = NULL;
-  g_autofree gchar *journal = NULL;
-  guint64 size;
-
-  if (!check_key (key, error))
-    return FALSE;
-  if (!hash_file (temp_path, TRUE, &size, &sha256)) {
-    int saved = errno;
-
-    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_FAILED,
-        "cannot read the downloaded clip %s: %s", temp_path,
-        g_strerror (saved));
-    return FALSE;
-  }
-  text = build_record (size, sha256, task_id, task_json, -1);
-
-  clip = entry_path (cache->dir, key, ".mp4");
-  record = entry_path (cache->dir, key, ".json");
-  /* Record first, clip second, as in seedance_cache_claim_store. */
-  if (!write_atomically (record, text, error))
-    return FALSE;
-  if (g_rename (temp_path, clip) != 0) {
-    int saved = errno;
-
-    remove_file (record, NULL);
-    g_set_error (error, SEEDANCE_CACHE_ERROR, SEEDANCE_CACHE_ERROR_UNUSABLE,
-        "cannot move %s to %s: %s", temp_path, clip, g_strerror (saved));
-    return FALSE;
-  }
-  sync_dir (cache->dir);
-
-  journal = entry_path (cache->dir, key, ".task");
-  if (!remove_file (journal, &err))
-    g_debug ("%s", err->message);
-  return TRUE;
 }

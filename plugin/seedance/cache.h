@@ -25,8 +25,14 @@
  * The protocol is one call, seedance_cache_claim: it answers HIT (read the
  * clip), JOURNALLED (resume that task) or MISS (create one), and holds the
  * key's lock so that, while one claimant generates a clip, the others wait
- * and are then served from the cache.  After each store the least recently
+ * and are then served from the cache.  A MISS journals the task it creates
+ * (seedance_cache_claim_journal) before anything else; a JOURNALLED claim
+ * downloads into seedance_cache_claim_new_spool and stores the clip
+ * (seedance_cache_claim_store), or forgets a task that cannot be resumed
+ * (seedance_cache_claim_forget_task).  After each store the least recently
  * used clips are evicted until the clips fit the cache's max_size.
+ * seedance_cache_peek answers the same question for a dry run, without
+ * the lock.
  *
  * GLib, GIO and json-glib only; no GStreamer.  Thread-safe in the sense
  * that separate SeedanceCache objects (in threads or processes) on the same
@@ -164,45 +170,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SeedanceCacheClaim, seedance_cache_claim_free);
  * MISS for a key that is not one. */
 SeedanceCacheClaimKind seedance_cache_peek (SeedanceCache * cache,
     const gchar * key);
-
-/* Old protocol: removed once the element uses seedance_cache_claim. */
-
-typedef struct _SeedanceCacheLock SeedanceCacheLock;
-
-/* Waits for the key's lock (flock LOCK_EX on KEY.lock), polling with
- * LOCK_NB so that a cancelled `cancellable` ends the wait at once
- * (G_IO_ERROR_CANCELLED). */
-SeedanceCacheLock *seedance_cache_lock (SeedanceCache * cache,
-    const gchar * key, GCancellable * cancellable, GError ** error);
-void seedance_cache_unlock (SeedanceCacheLock * lock);
-
-/* The journal.  get: the task id, or NULL when there is none; a journal
- * file that cannot be read as one is removed and reported through `error`
- * (SEEDANCE_CACHE_ERROR_CORRUPT) with NULL returned. */
-gchar *seedance_cache_get_task_id (SeedanceCache * cache, const gchar * key,
-    GError ** error);
-gboolean seedance_cache_put_task_id (SeedanceCache * cache, const gchar * key,
-    const gchar * task_id, GError ** error);
-gboolean seedance_cache_drop_task_id (SeedanceCache * cache,
-    const gchar * key, GError ** error);
-
-/* The clip.  lookup: TRUE when KEY.mp4 and KEY.json are both there and
- * agree (size and SHA-256 of the file); then `*path` is the clip's path and
- * `*task_json` the stored final task object (either may be NULL to skip).
- * An entry that does not check out is removed and reported through `error`
- * (SEEDANCE_CACHE_ERROR_CORRUPT), FALSE returned.  No entry: FALSE and no
- * error. */
-gboolean seedance_cache_lookup_clip (SeedanceCache * cache, const gchar * key,
-    gchar ** path, gchar ** task_json, GError ** error);
-
-/* A temporary file in the cache directory to download a clip into (open
- * for writing, fd returned); seedance_cache_store_clip then records it
- * under the key (renaming it, writing KEY.json, dropping the journal).
- * On failure the caller unlinks the temporary file. */
-gint seedance_cache_create_temp (SeedanceCache * cache, gchar ** path,
-    GError ** error);
-gboolean seedance_cache_store_clip (SeedanceCache * cache, const gchar * key,
-    const gchar * temp_path, const gchar * task_id, const gchar * task_json,
-    GError ** error);
 
 G_END_DECLS

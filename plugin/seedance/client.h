@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* The Seedance native task API: create, query, list, cancel, on top of
  * http.h.  Paths and bodies stay in here, so that another format of the
  * same job would be new files beside this one, not edits in the element.

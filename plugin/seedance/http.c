@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* libcurl transfers, driven through one multi handle per run so that every
  * wait is a curl_multi_poll() that also watches the run's GCancellable.
  *

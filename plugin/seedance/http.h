@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* libcurl transfers for the Seedance client: API calls and the video
  * download, each interruptible at once through one GCancellable.
  *

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* A look at JSON text before parsing it. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

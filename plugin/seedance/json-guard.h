@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* What must hold of any JSON text before json-glib parses it. */
 #pragma once
 

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* The create body: validation of every rule of the contract, media
  * references resolved, JSON built with json-glib. */
 #ifdef HAVE_CONFIG_H

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* Settings -> a validated create body.  Every rule of the contract is
  * checked here, before anything is sent or paid for, and each error names
  * the element property (the public name) and the rule it breaks.  Local

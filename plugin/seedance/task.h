@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* What the service answers, read tolerantly: a task object, a create
  * answer, an error answer.  Missing optional fields take their defaults and
  * unknown fields are ignored; only what a caller cannot do without is an

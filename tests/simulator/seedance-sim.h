@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* seedance-sim: a local, Seedance-compatible video generation service.
  *
  * An independent reading of ../shared/api/README.md (it shares no code with

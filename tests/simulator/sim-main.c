@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* seedance-sim: run the simulator until SIGINT or SIGTERM.
  *
  *   seedance-sim [--port N] [--key KEY] [--queued-ms N] [--running-ms N]

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* sim-render: one pipeline per distinct set of render parameters.
  *
  * Locking: `lock` guards the cache (`entries`) and every Entry's state and

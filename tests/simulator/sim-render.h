@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* sim-render: MP4 (and last-frame PNG) rendering with GStreamer on worker
  * threads, cached by render parameters, under a private temp dir.
  */

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* sim-server: the simulator object, its server thread, request routing,
  * the request log, faults and the file host.
  *

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* sim-tasks: task store and state machine; see sim-tasks.h for locking.
  *
  * Transitions are driven by sources on the server's GMainContext (timeouts

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* sim-tasks: the simulator's private state, the task store and the task
  * state machine (queued -> running -> final), task objects as JSON, the
  * DELETE and list semantics, and callback_url notifications.

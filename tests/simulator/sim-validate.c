@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* sim-validate: every rule of the create body and of the list query, each
  * violation a 400.
  *

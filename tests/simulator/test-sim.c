@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * Copyright (C) 2026 The gst-seedance developers
+ */
 /* test-sim: the simulator's own tests, through a plain libsoup client. */
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
