@@ -266,6 +266,7 @@ serve_cached_clip (GstSeedanceSrc * self)
   g_autoptr (GError) err = NULL;
   g_autoptr (GDateTime) made = NULL;
   g_autofree gchar *when = NULL;
+  g_autofree gchar *text = NULL;
 
   run->out.spool = seedance_spool_open (path, &err);
   if (run->out.spool == NULL) {
@@ -282,10 +283,12 @@ serve_cached_clip (GstSeedanceSrc * self)
   made = g_date_time_new_from_unix_local (seedance_cache_claim_get_created_at
       (claim));
   when = made ? g_date_time_format (made, "%Y-%m-%d %H:%M") : NULL;
-  GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ,
-      ("Served from the cache, not paid again: task %s, made %s.  For a new "
-          "take, set another seed or cache=false", GST_STR_NULL (run->task.id),
-          when ? when : "earlier"), ("%s", path));
+  text = g_strdup_printf ("Served from the cache, not paid again: task %s, "
+      "made %s.  For a new take, set another seed or cache=false",
+      GST_STR_NULL (run->task.id), when ? when : "earlier");
+  /* gst-launch-1.0 prints an INFO's debug string only: it says it all. */
+  GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ, ("%s", text), ("%s (clip %s)",
+          text, path));
 
   task = json ? seedance_task_parse (json, strlen (json), NULL) : NULL;
   if (task)
