@@ -191,6 +191,8 @@ buffer_sink (const guint8 * data, gsize len, gpointer user_data)
   return !g_queue_is_empty (&out->ready);
 }
 
+static SeedanceSpool *reader (OutputState * out);
+
 /* With a spool: `location` first, then the cache's file.  A failed write
  * pauses the transfer; create() then decides. */
 static gboolean
@@ -206,7 +208,9 @@ spool_sink (const guint8 * data, gsize len, gpointer user_data)
   if (out->spool && !seedance_spool_write (out->spool, data, len,
           &out->write_error))
     return TRUE;
-  return FALSE;
+  /* Enough for the read that waits: pause, so that the first buffer goes
+   * out at once instead of after all that one libcurl round brings. */
+  return seedance_spool_get_size (reader (out)) >= out->spool_want;
 }
 
 /* Without a spool, a host that sends no length leaves the size unknown,
@@ -350,6 +354,44 @@ spool_write_failed (GstSeedanceSrc * self)
   return GST_FLOW_OK;
 }
 
+/* The key is claimed again, briefly, to store the clip: another element
+ * downloading the same task may have stored it first. */
+static GstFlowReturn
+store_clip (GstSeedanceSrc * self)
+{
+  Run *run = &self->run;
+  g_autoptr (GError) err = NULL;
+  SeedanceCacheClaim *claim = seedance_cache_claim (run->cache.cache,
+      run->cache.key, self->cancellable, &err);
+
+  if (claim == NULL) {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return GST_FLOW_FLUSHING;
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("cache-dir: the clip could not be stored: %s", err->message), (NULL));
+    return GST_FLOW_OK;
+  }
+  if (seedance_cache_claim_get_kind (claim) == SEEDANCE_CACHE_HIT)
+    GST_DEBUG_OBJECT (self, "another element stored the clip first");
+  else if (seedance_cache_claim_store (claim, run->out.spool,
+          run->task.final_json, &err))
+    GST_INFO_OBJECT (self, "stored the clip in the cache");
+  else if (g_error_matches (err, SEEDANCE_CACHE_ERROR,
+          SEEDANCE_CACHE_ERROR_TOO_LARGE))
+    GST_DEBUG_OBJECT (self, "the clip is larger than cache-max-size: "
+        "delivered, not kept (%s)", err->message);
+  else
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("cache-dir: the clip could not be stored: %s", err->message), (NULL));
+  /* Stored (here or by another), the claim now holds the key for reading,
+   * so the clip is not evicted while it is read; else it lets go. */
+  if (err)
+    seedance_cache_claim_free (claim);
+  else
+    run->cache.claim = claim;
+  return GST_FLOW_OK;
+}
+
 /* The whole file is in: check it, then keep it (location, cache). */
 static GstFlowReturn
 finish_spool (GstSeedanceSrc * self)
@@ -374,23 +416,8 @@ finish_spool (GstSeedanceSrc * self)
       return write_failed (self, out->location, err);
     GST_INFO_OBJECT (self, "saved the video to %s", run->s.location);
   }
-  if (out->spool_is_cache && run->cache.claim) {
-    if (seedance_cache_claim_store (run->cache.claim, out->spool,
-            run->task.final_json, &err))
-      GST_INFO_OBJECT (self, "stored the clip in the cache");
-    else if (g_error_matches (err, SEEDANCE_CACHE_ERROR,
-            SEEDANCE_CACHE_ERROR_TOO_LARGE))
-      GST_DEBUG_OBJECT (self, "the clip is larger than cache-max-size: "
-          "delivered, not kept (%s)", err->message);
-    else
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("cache-dir: the clip could not be stored: %s", err->message),
-          (NULL));
-    /* Stored, the claim holds the key for reading only, and others waiting
-     * for it go on; not stored, it lets go of the key. */
-    if (err)
-      g_clear_pointer (&run->cache.claim, seedance_cache_claim_free);
-  }
+  if (out->spool_is_cache && run->cache.cache)
+    return store_clip (self);
   return GST_FLOW_OK;
 }
 
@@ -413,6 +440,10 @@ read_from_spool (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
     if (out->size >= 0 && have > offset && (out->type_checked ||
             have >= (guint64) MIN (out->size, TYPEFIND_SIZE)))
       break;
+    /* A whole buffer's worth past the offset; the whole file while its
+     * size is unknown. */
+    out->spool_want = out->size < 0 ? G_MAXUINT64 :
+        MAX (offset + BUFFER_SIZE, TYPEFIND_SIZE);
     if ((ret = pump (self, spool_sink, &eof)) != GST_FLOW_OK)
       return ret;
     if (out->write_error) {
@@ -478,6 +509,12 @@ gst_seedance_src_prepare_output (GstSeedanceSrc * self)
       out->spool_is_cache = TRUE;
     else
       gst_seedance_src_drop_cache (self, err);
+    /* The task is paid for and journalled: the key's lock has done its
+     * work.  Others now resume the same task, or find the clip stored, and
+     * none waits on this download, which goes at its downstream's pace (in
+     * one pipeline, a second source waiting for it could hold up preroll
+     * for ever). */
+    g_clear_pointer (&run->cache.claim, seedance_cache_claim_free);
   }
 }
 

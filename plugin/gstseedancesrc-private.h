@@ -144,6 +144,7 @@ typedef struct
   GstMapInfo fill_map;
   gsize fill_len;
   gboolean type_checked;
+  guint64 spool_want;           /* the sink pauses once the spool has this */
 } OutputState;
 
 /* One run, from start() to stop(): the streaming thread's. */

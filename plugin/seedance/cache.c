@@ -39,6 +39,9 @@
 
 #define KEY_LENGTH 64
 
+/* A spool file this old was left by a download that crashed. */
+#define STALE_SPOOL_S (24 * 3600)
+
 /* The default directory's name under the user's cache directory. */
 #define DEFAULT_DIR_NAME "gst-seedance"
 #define CACHE_DIR_ENV "SEEDANCE_CACHE_DIR"
@@ -1089,13 +1092,16 @@ seedance_cache_claim_new_spool (SeedanceCacheClaim * claim, GError ** error)
   GDir *dir = g_dir_open (claim->dir, 0, NULL);
   const gchar *name;
 
-  /* A spool of this key is only ever written under its exclusive lock,
-   * which this claim holds: any other is what a crashed download left. */
+  /* Another element may be downloading the same task into a spool of its
+   * own (the key is not held during downloads), so only a spool untouched
+   * for a day goes: what a crashed download left. */
   while (dir && (name = g_dir_read_name (dir))) {
     if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".part")) {
       g_autofree gchar *path = g_build_filename (claim->dir, name, NULL);
+      GStatBuf st;
 
-      g_unlink (path);
+      if (g_stat (path, &st) == 0 && st.st_mtime < time (NULL) - STALE_SPOOL_S)
+        g_unlink (path);
     }
   }
   if (dir)
