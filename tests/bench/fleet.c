@@ -933,8 +933,13 @@ client_thread (gpointer data)
   guint i;
 
   g_main_context_push_thread_default (c->ctx);
+  /* No proxy resolver: GIO's default (libproxy) looks every new
+   * connection up in a small thread pool, which made 200 downloads that
+   * start together wait seconds for their connections on this machine;
+   * httpx reads the proxy variables once. */
   c->session = soup_session_new_with_options ("max-conns",
-      SDK_MAX_CONNECTIONS, "max-conns-per-host", SDK_MAX_CONNECTIONS, NULL);
+      SDK_MAX_CONNECTIONS, "max-conns-per-host", SDK_MAX_CONNECTIONS,
+      "proxy-resolver", NULL, NULL);
   for (i = 0; i < c->n; i++)
     start_call (&c->tasks[i], CALL_CREATE);
   g_main_loop_run (c->loop);
@@ -1171,10 +1176,10 @@ out:
       c.samples, c.created_at_window);
   add_note (b, "fleet: the simulator's listening sockets get a backlog of "
       "SOMAXCONN, as a real server has, not GLib's 10; the kernel counted "
-      "%" G_GINT64_FORMAT " listen overflows (dropped SYNs, sent again after "
-      "1 s) in this network namespace during the seedancesrc side, %"
-      G_GINT64_FORMAT " during the client's (-1: unknown)", s.overflows,
-      c.overflows);
+      "%" G_GINT64_FORMAT " listen overflows (dropped SYNs) during the "
+      "seedancesrc side and %" G_GINT64_FORMAT " during the client's, in "
+      "this network namespace, which other processes share (-1: unknown)",
+      s.overflows, c.overflows);
   add_note (b, "fleet: success to first byte, in two parts: from the "
       "service's success to the answer that told it (seedancesrc: its "
       "\"succeeded\" message; client: its GET), median %.2f s, p95 %.2f s "
