@@ -11,20 +11,23 @@
  *                     once; the default poll interval (5 s), the cache on
  *                     (the default) in an empty directory of its own, no
  *                     requests-per-minute (the hub learns from the 429s).
- *   per-task client   what a user of the Ark SDK writes, in C with libsoup:
- *                     for each clip, create, then GET the task every poll
- *                     interval until it is final, each call with the SDK's
- *                     retries (two, after 0.5 s then 1 s with jitter, or
- *                     the Retry-After the service sent when 0 < it <= 60 s),
+ *   per-task client   what a user of the Ark SDK writes, in C: for each
+ *                     clip, create, then GET the task every poll interval
+ *                     until it is final, each call with the SDK's retries
+ *                     (two, after 0.5 s then 1 s with jitter, or the
+ *                     Retry-After the service sent when 0 < it <= 60 s),
  *                     then download the video.  A call that still fails
  *                     after its retries gives the clip up: not delivered.
- *                     All N loops run asynchronously on one thread of their
- *                     own, the leanest way to run them.
+ *                     The N loops run asynchronously (libsoup) on one
+ *                     thread of their own, the leanest way to wait; each
+ *                     download runs in a thread of a pool (libcurl), as
+ *                     many as clips, so that one thread reading every
+ *                     body does not hold the first bytes back.
  *
  * Counts come from the simulator's log; the latency runs from the moment
  * the simulator made the task succeeded to the first byte downstream (a
- * probe on seedancesrc's src pad; the client's first body read), both on
- * g_get_monotonic_time () in this process.
+ * probe on seedancesrc's src pad; the first body bytes libcurl hands the
+ * client), both on g_get_monotonic_time () in this process.
  */
 #define _GNU_SOURCE
 
@@ -32,6 +35,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
+#include <curl/curl.h>
 
 #include <arpa/inet.h>
 #include <malloc.h>
@@ -63,7 +67,6 @@
 /* httpx.Limits (max_connections) of the SDK's client. */
 #define SDK_MAX_CONNECTIONS 1000
 
-#define READ_CHUNK (64 * 1024)
 
 typedef struct
 {
@@ -541,11 +544,10 @@ typedef struct _Client Client;
 typedef enum
 {
   CALL_CREATE,
-  CALL_QUERY,
-  CALL_VIDEO
+  CALL_QUERY
 } CallKind;
 
-static const gchar *call_names[] = { "create", "GET", "download" };
+static const gchar *call_names[] = { "create", "GET" };
 
 typedef struct
 {
@@ -556,8 +558,7 @@ typedef struct
   gchar *id;
   gchar *video_url;
   SoupMessage *msg;
-  GInputStream *in;
-  guint8 *buf;
+  gchar *download_error;        /* set in the pool's thread */
   guint64 bytes;
   gint64 t_detect;              /* the answer that said "succeeded" */
   gint64 t_first_byte;
@@ -570,13 +571,16 @@ typedef struct
   gchar *why;                   /* why it was not delivered */
 } ClientTask;
 
-/* Everything but `remaining` and `t_end` belongs to the client's thread
- * while it runs; `t_end` is read after the join. */
+/* Everything but `remaining`, `aborting` (atomic) and `t_end` belongs to
+ * the client's thread while it runs, but a task in the download pool,
+ * which is the pool's until download_done (); `t_end` is read after the
+ * join. */
 struct _Client
 {
   GMainContext *ctx;
   GMainLoop *loop;
   SoupSession *session;
+  GThreadPool *downloads;
   GCancellable *cancel;
   gchar *create_url;
   guint poll_ms;
@@ -584,7 +588,7 @@ struct _Client
   guint n;
   ClientTask *tasks;
   gint remaining;               /* atomic: tasks not done */
-  gboolean aborting;
+  gint aborting;                /* atomic */
   gint64 t_end;
 };
 
@@ -607,8 +611,7 @@ task_finish (ClientTask * t, gboolean delivered, gchar * why)
     g_source_unref (t->timer);
     t->timer = NULL;
   }
-  g_clear_pointer (&t->buf, g_free);
-  g_clear_object (&t->in);
+  g_clear_pointer (&t->download_error, g_free);
   g_clear_object (&t->msg);
   c->t_end = g_get_monotonic_time ();
   if (g_atomic_int_dec_and_test (&c->remaining))
@@ -710,67 +713,64 @@ create_body (guint index)
   return g_bytes_new_take (text, len);
 }
 
-static void
-video_read (GObject * source, GAsyncResult * res, gpointer data)
+/* The download, in a thread of the pool, as a user's code would run it
+ * (requests.get in a thread): libcurl, one connection per clip.  Ends on
+ * the client's thread with download_done (). */
+static size_t
+download_write (char *ptr, size_t size, size_t nmemb, void *data)
 {
   ClientTask *t = data;
-  GError *err = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &err);
+
+  if (g_atomic_int_get (&t->client->aborting))
+    return 0;
+  if (t->t_first_byte == 0)
+    t->t_first_byte = g_get_monotonic_time ();
+  t->bytes += (guint64) (size * nmemb);
+  return size * nmemb;
+}
+
+static gboolean
+download_done (gpointer data)
+{
+  ClientTask *t = data;
 
   t->busy = FALSE;
-  if (t->client->aborting) {
-    g_clear_error (&err);
+  if (g_atomic_int_get (&t->client->aborting))
     task_finish (t, FALSE, g_strdup ("not finished by the deadline"));
-    return;
-  }
-  if (n < 0) {
-    task_finish (t, FALSE, g_strdup ("the download failed"));
-    g_error_free (err);
-    return;
-  }
-  if (n > 0) {
-    if (t->t_first_byte == 0)
-      t->t_first_byte = g_get_monotonic_time ();
-    t->bytes += (guint64) n;
-    t->busy = TRUE;
-    g_input_stream_read_async (t->in, t->buf, READ_CHUNK, G_PRIORITY_DEFAULT,
-        t->client->cancel, video_read, t);
-    return;
-  }
-  if (t->bytes == t->client->file_size)
-    task_finish (t, TRUE, NULL);
-  else
+  else if (t->download_error)
+    task_finish (t, FALSE, g_steal_pointer (&t->download_error));
+  else if (t->bytes != t->client->file_size)
     task_finish (t, FALSE, g_strdup ("a download of the wrong size"));
+  else
+    task_finish (t, TRUE, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static void
-video_sent (GObject * source, GAsyncResult * res, gpointer data)
+download_in_thread (gpointer data, gpointer user_data)
 {
   ClientTask *t = data;
-  GError *err = NULL;
-  GInputStream *in = soup_session_send_finish (SOUP_SESSION (source), res,
-      &err);
+  CURL *easy = curl_easy_init ();
+  CURLcode rc = CURLE_FAILED_INIT;
+  long status = 0;
 
-  t->busy = FALSE;
-  if (t->client->aborting) {
-    g_clear_error (&err);
-    g_clear_object (&in);
-    task_finish (t, FALSE, g_strdup ("not finished by the deadline"));
-    return;
+  if (easy) {
+    curl_easy_setopt (easy, CURLOPT_URL, t->video_url);
+    curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+    /* The simulator is on loopback. */
+    curl_easy_setopt (easy, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, download_write);
+    curl_easy_setopt (easy, CURLOPT_WRITEDATA, t);
+    rc = curl_easy_perform (easy);
+    curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup (easy);
   }
-  if (in == NULL || soup_message_get_status (t->msg) != SOUP_STATUS_OK) {
-    task_finish (t, FALSE, in ? g_strdup_printf ("download: HTTP %u",
-            soup_message_get_status (t->msg)) : g_strdup ("the download "
-            "failed"));
-    g_clear_error (&err);
-    g_clear_object (&in);
-    return;
-  }
-  t->in = in;
-  t->buf = g_malloc (READ_CHUNK);
-  t->busy = TRUE;
-  g_input_stream_read_async (t->in, t->buf, READ_CHUNK, G_PRIORITY_DEFAULT,
-      t->client->cancel, video_read, t);
+  if (rc != CURLE_OK)
+    t->download_error = g_strdup_printf ("the download failed: %s",
+        curl_easy_strerror (rc));
+  else if (status != 200)
+    t->download_error = g_strdup_printf ("download: HTTP %ld", status);
+  g_main_context_invoke (t->client->ctx, download_done, t);
 }
 
 /* A 200 answer of the API. */
@@ -810,7 +810,8 @@ api_ok (ClientTask * t, GBytes * body)
       t->t_detect = g_get_monotonic_time ();
       t->video_url = g_strdup (json_object_get_string_member (content,
               "video_url"));
-      start_call (t, CALL_VIDEO);
+      t->busy = TRUE;
+      g_thread_pool_push (t->client->downloads, t, NULL);
     } else if (g_strcmp0 (status, "queued") == 0 ||
         g_strcmp0 (status, "running") == 0) {
       schedule (t, t->client->poll_ms, TRUE, CALL_QUERY);
@@ -831,7 +832,7 @@ api_answered (GObject * source, GAsyncResult * res, gpointer data)
   guint status = body ? soup_message_get_status (t->msg) : 0;
 
   t->busy = FALSE;
-  if (t->client->aborting) {
+  if (g_atomic_int_get (&t->client->aborting)) {
     task_finish (t, FALSE, g_strdup ("not finished by the deadline"));
   } else if (sdk_should_retry (status)) {
     if (t->retries_left > 0) {
@@ -864,7 +865,7 @@ client_send (ClientTask * t)
   Client *c = t->client;
   gchar *url;
 
-  if (c->aborting) {
+  if (g_atomic_int_get (&c->aborting)) {
     task_finish (t, FALSE, g_strdup ("not finished by the deadline"));
     return;
   }
@@ -880,13 +881,10 @@ client_send (ClientTask * t)
       break;
     }
     case CALL_QUERY:
+    default:
       url = g_strdup_printf ("%s/%s", c->create_url, t->id);
       t->msg = soup_message_new ("GET", url);
       g_free (url);
-      break;
-    case CALL_VIDEO:
-    default:
-      t->msg = soup_message_new ("GET", t->video_url);
       break;
   }
   if (t->msg == NULL) {
@@ -895,15 +893,10 @@ client_send (ClientTask * t)
     return;
   }
   t->busy = TRUE;
-  if (t->call == CALL_VIDEO) {
-    soup_session_send_async (c->session, t->msg, G_PRIORITY_DEFAULT,
-        c->cancel, video_sent, t);
-  } else {
-    soup_message_headers_replace (soup_message_get_request_headers (t->msg),
-        "Authorization", "Bearer " API_KEY);
-    soup_session_send_and_read_async (c->session, t->msg, G_PRIORITY_DEFAULT,
-        c->cancel, api_answered, t);
-  }
+  soup_message_headers_replace (soup_message_get_request_headers (t->msg),
+      "Authorization", "Bearer " API_KEY);
+  soup_session_send_and_read_async (c->session, t->msg, G_PRIORITY_DEFAULT,
+      c->cancel, api_answered, t);
 }
 
 /* On the client's thread, at the deadline: the waits end, the calls in
@@ -914,7 +907,7 @@ client_abort (gpointer data)
   Client *c = data;
   guint i;
 
-  c->aborting = TRUE;
+  g_atomic_int_set (&c->aborting, TRUE);
   g_cancellable_cancel (c->cancel);
   for (i = 0; i < c->n; i++) {
     ClientTask *t = &c->tasks[i];
@@ -934,12 +927,15 @@ client_thread (gpointer data)
 
   g_main_context_push_thread_default (c->ctx);
   /* No proxy resolver: GIO's default (libproxy) looks every new
-   * connection up in a small thread pool, which made 200 downloads that
-   * start together wait seconds for their connections on this machine;
-   * httpx reads the proxy variables once. */
+   * connection up in a small thread pool of its own, which made 200
+   * connections opened together wait seconds on this machine; httpx reads
+   * the proxy variables once. */
   c->session = soup_session_new_with_options ("max-conns",
       SDK_MAX_CONNECTIONS, "max-conns-per-host", SDK_MAX_CONNECTIONS,
       "proxy-resolver", NULL, NULL);
+  /* A thread for every download that runs at once, as many as clips. */
+  c->downloads = g_thread_pool_new (download_in_thread, c, (gint) c->n,
+      FALSE, NULL);
   for (i = 0; i < c->n; i++)
     start_call (&c->tasks[i], CALL_CREATE);
   g_main_loop_run (c->loop);
@@ -951,6 +947,7 @@ client_thread (gpointer data)
     if (busy)
       g_main_context_iteration (c->ctx, TRUE);
   } while (busy);
+  g_thread_pool_free (c->downloads, FALSE, TRUE);
   g_object_unref (c->session);
   c->session = NULL;
   /* What the session still had to close. */
@@ -990,6 +987,7 @@ fleet_client (Bench * b, const FleetLoad * load, FleetResult * r)
     c.tasks[i].index = i;
   }
 
+  curl_global_init (CURL_GLOBAL_DEFAULT);
   t0 = g_get_monotonic_time ();
   thread = g_thread_new ("bench-client", client_thread, &c);
   deadline = t0 + (gint64) (load->queued_ms + load->running_ms) * 1000 +
@@ -1003,6 +1001,7 @@ fleet_client (Bench * b, const FleetLoad * load, FleetResult * r)
     g_usleep (50 * 1000);
   }
   g_thread_join (thread);
+  curl_global_cleanup ();
   r->wall_s = (c.t_end - t0) / 1e6;
   fleet_count (r, sim);
 
