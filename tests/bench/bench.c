@@ -15,9 +15,21 @@
  *   stop        PLAYING->NULL while polling and while a download is stalled,
  *               in this process, 100 times each.
  *   first-byte  from the "seedance-task" message with event "succeeded" to
- *               the first buffer at the sink, in this process.
+ *               the first buffer at the sink, in this process; then its twin
+ *               (first-byte-cache alone): the same with the cache on, each
+ *               run a new task in an empty cache, so that the clip is pushed
+ *               while it is spooled, beside the same path with cache=false.
  *   scale       100 seedancesrc in this process, each creating its own task:
  *               threads and memory per element while they wait, then all EOS.
+ *   fleet       200 clips from one process under a limit of 300 calls a
+ *               minute, 60 s generations: 200 seedancesrc against a per-task
+ *               polling client with the Ark SDK's retries (fleet.c), its own
+ *               table.
+ *
+ * Every row but first-byte-cache and fleet sets cache=false: they measure
+ * the network path, as before the cache was on by default.  The process
+ * sets SEEDANCE_CACHE_DIR to a temporary directory of its own (removed at
+ * the end), so that nothing is written into the user's cache.
  *
  * Figures differ between machines: every goal compares with peers measured
  * in the same run, or is an absolute bound from the issue.  The exit status
@@ -50,9 +62,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "seedance-sim.h"
-
-#define API_KEY "sim-key"
+#include "bench.h"
 #define TASK_BODY "{\"model\": \"doubao-seedance-2.0\", \"content\": " \
   "[{\"type\": \"text\", \"text\": \"seedance benchmark\"}]}"
 /* 1920x1080 UYVY: 4147200 bytes a frame. */
@@ -71,14 +81,15 @@ static gchar *opt_rows = NULL;
 static gchar *opt_markdown = NULL;
 static gint opt_idle_s = 0;
 static gint opt_runs = 0;
+static gint opt_fleet_clips = 0;
 
 static GOptionEntry entries[] = {
   {"quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick,
-      "Smaller files, fewer repetitions, a shorter idle row (a smoke run)",
+        "Smaller files, fewer repetitions, a shorter idle row (a smoke run)",
       NULL},
   {"rows", 'r', 0, G_OPTION_ARG_STRING, &opt_rows,
-        "Rows to run, comma-separated: throughput,cpu,memory,idle,stop,"
-        "first-byte,scale (default: all)", "LIST"},
+      "Rows to run, comma-separated: throughput,cpu,memory,idle,stop,"
+        "first-byte,first-byte-cache,scale,fleet (default: all)", "LIST"},
   {"markdown", 'm', 0, G_OPTION_ARG_FILENAME, &opt_markdown,
       "Also write the table as Markdown to FILE", "FILE"},
   {"runs", 0, 0, G_OPTION_ARG_INT, &opt_runs,
@@ -86,6 +97,9 @@ static GOptionEntry entries[] = {
         "--quick)", "N"},
   {"idle-seconds", 0, 0, G_OPTION_ARG_INT, &opt_idle_s,
       "Length of the idle row (default 60, 20 with --quick)", "S"},
+  {"fleet-clips", 0, 0, G_OPTION_ARG_INT, &opt_fleet_clips,
+      "Clips of the fleet rows (default 200, 50 with --quick; the limit "
+        "scales with them, 300 calls a minute for 200)", "N"},
   {NULL}
 };
 
@@ -97,20 +111,8 @@ typedef struct
   gchar *ratio;
   gchar *goal;
   gchar *met;                   /* "yes", "NO", "-" (reported only) */
+  gchar *group;                 /* NULL: the main table */
 } Row;
-
-typedef struct
-{
-  gchar *tmpdir;
-  gchar *stderr_path;
-  gchar *big_path;
-  gchar *small_path;
-  guint64 big_size;
-  guint64 small_size;
-  GPtrArray *rows;              /* of Row* */
-  GPtrArray *notes;             /* of gchar* */
-  gboolean failed;              /* something could not be measured */
-} Bench;
 
 static void
 row_free (gpointer data)
@@ -123,11 +125,34 @@ row_free (gpointer data)
   g_free (r->ratio);
   g_free (r->goal);
   g_free (r->met);
+  g_free (r->group);
   g_free (r);
 }
 
-/* Takes the strings. */
 static void
+group_free (gpointer data)
+{
+  BenchGroup *g = data;
+
+  g_free (g->name);
+  g_free (g->title);
+  g_free (g->peer_head);
+  g_free (g);
+}
+
+void
+bench_add_group (Bench * b, const gchar * name, const gchar * title,
+    const gchar * peer_head)
+{
+  BenchGroup *g = g_new0 (BenchGroup, 1);
+
+  g->name = g_strdup (name);
+  g->title = g_strdup (title);
+  g->peer_head = g_strdup (peer_head);
+  g_ptr_array_add (b->groups, g);
+}
+
+void
 add_row (Bench * b, gchar * figure, gchar * value, gchar * peer,
     gchar * ratio, const gchar * goal, const gchar * met)
 {
@@ -139,13 +164,11 @@ add_row (Bench * b, gchar * figure, gchar * value, gchar * peer,
   r->ratio = ratio ? ratio : g_strdup ("-");
   r->goal = g_strdup (goal ? goal : "reported");
   r->met = g_strdup (met ? met : "-");
+  r->group = g_strdup (b->group);
   g_ptr_array_add (b->rows, r);
 }
 
-static void
-add_note (Bench * b, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
+void
 add_note (Bench * b, const gchar * format, ...)
 {
   va_list args;
@@ -158,10 +181,7 @@ add_note (Bench * b, const gchar * format, ...)
   g_ptr_array_add (b->notes, text);
 }
 
-static void
-fail (Bench * b, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
+void
 fail (Bench * b, const gchar * format, ...)
 {
   va_list args;
@@ -176,7 +196,7 @@ fail (Bench * b, const gchar * format, ...)
   b->failed = TRUE;
 }
 
-static const gchar *
+const gchar *
 yes_no (gboolean ok)
 {
   return ok ? "yes" : "NO";
@@ -198,7 +218,7 @@ sort_doubles (GArray * a)
   g_array_sort (a, cmp_double);
 }
 
-static gdouble
+gdouble
 median (GArray * values)
 {
   GArray *a;
@@ -218,7 +238,7 @@ median (GArray * values)
 }
 
 /* Nearest rank. */
-static gdouble
+gdouble
 percentile (GArray * values, gdouble p)
 {
   GArray *a;
@@ -237,7 +257,7 @@ percentile (GArray * values, gdouble p)
   return v;
 }
 
-static gdouble
+gdouble
 array_max (GArray * values)
 {
   gdouble m = -INFINITY;
@@ -295,6 +315,7 @@ machine_line (void)
 {
   struct utsname u;
   gchar *model = cpu_model ();
+  gchar *gst = gst_version_string ();
   gchar *line;
   guint64 mem_kib = 0;
   gchar *text = NULL;
@@ -310,14 +331,14 @@ machine_line (void)
     memset (&u, 0, sizeof (u));
   line = g_strdup_printf ("%u CPUs (nproc), %s, %.1f GiB RAM, Linux %s %s, "
       "%s", g_get_num_processors (), model,
-      mem_kib / (1024.0 * 1024.0), u.release, u.machine,
-      gst_version_string ());
+      mem_kib / (1024.0 * 1024.0), u.release, u.machine, gst);
   g_free (model);
+  g_free (gst);
   return line;
 }
 
 /* /proc/self/status fields, in kB or counts; -1 when missing. */
-static gint64
+gint64
 proc_status_field (const gchar * path, const gchar * field)
 {
   gchar *text = NULL, *key;
@@ -333,6 +354,46 @@ proc_status_field (const gchar * path, const gchar * field)
   g_free (key);
   g_free (text);
   return v;
+}
+
+gboolean
+reset_peak_rss (void)
+{
+  /* "5" resets the peak RSS (proc(5), clear_refs, Linux 4.0); written in
+   * place, not through a temporary file as g_file_set_contents does. */
+  int fd = open ("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = write (fd, "5", 1) == 1;
+  close (fd);
+  return ok;
+}
+
+void
+rm_rf (const gchar * path)
+{
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode)) {
+    GDir *dir = g_dir_open (path, 0, NULL);
+    const gchar *name;
+
+    while (dir && (name = g_dir_read_name (dir))) {
+      gchar *child = g_build_filename (path, name, NULL);
+
+      rm_rf (child);
+      g_free (child);
+    }
+    if (dir)
+      g_dir_close (dir);
+    g_rmdir (path);
+  } else {
+    g_unlink (path);
+  }
 }
 
 /* CPU time of the threads of process `pid` (0: this one) in ns, from
@@ -784,8 +845,9 @@ moov_at_end (const gchar * path)
   return saw_mdat && last_moov && off == (guint64) st.st_size;
 }
 
-static gboolean
-make_mp4 (Bench * b, const gchar * path, guint frames, guint64 * size)
+gboolean
+make_mp4 (Bench * b, const gchar * path, guint width, guint height,
+    guint frames, guint64 * size)
 {
   gchar *desc;
   gint64 t0 = g_get_monotonic_time ();
@@ -793,8 +855,8 @@ make_mp4 (Bench * b, const gchar * path, guint frames, guint64 * size)
   gboolean ok;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=%u ! video/x-raw,"
-      "format=UYVY,width=1920,height=1080,framerate=25/1 ! qtmux ! "
-      "filesink location=\"%s\"", frames, path);
+      "format=UYVY,width=%u,height=%u,framerate=25/1 ! qtmux ! "
+      "filesink location=\"%s\"", frames, width, height, path);
   ok = run_pipeline (b, desc, 600);
   g_free (desc);
   if (!ok)
@@ -809,21 +871,20 @@ make_mp4 (Bench * b, const gchar * path, guint frames, guint64 * size)
     return FALSE;
   }
   /* qtdemux must play it. */
-  desc = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux ! fakesink",
-      path);
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux ! fakesink", path);
   ok = run_pipeline (b, desc, 600);
   g_free (desc);
   if (!ok)
     return FALSE;
-  g_print ("  generated %s: %" G_GUINT64_FORMAT " bytes (%.1f MB), %u frames, "
-      "moov at the end, plays through qtdemux (%.1f s)\n", path, *size,
-      *size / 1e6, frames, (g_get_monotonic_time () - t0) / 1e6);
+  g_print ("  generated %s: %" G_GUINT64_FORMAT " bytes (%.1f MB), %u frames "
+      "%ux%u, moov at the end, plays through qtdemux (%.1f s)\n", path, *size,
+      *size / 1e6, frames, width, height, (g_get_monotonic_time () - t0) / 1e6);
   return TRUE;
 }
 
 /* --- the simulator --- */
 
-static SeedanceSim *
+SeedanceSim *
 sim_start (Bench * b)
 {
   SeedanceSim *sim = seedance_sim_new ();
@@ -950,6 +1011,8 @@ tool_argv (Tool tool, SeedanceSim * sim, const gchar * id, const gchar * url,
               seedance_sim_get_base_url (sim)));
       g_ptr_array_add (a, g_strdup ("api-key=" API_KEY));
       g_ptr_array_add (a, g_strdup_printf ("task-id=%s", id));
+      /* The network path, as before the cache was on by default. */
+      g_ptr_array_add (a, g_strdup ("cache=false"));
       break;
     case TOOL_SOUP:
       g_ptr_array_add (a, g_strdup ("gst-launch-1.0"));
@@ -1277,7 +1340,7 @@ row_idle (Bench * b)
   g_usleep (100 * 1000);
   t_first = g_get_monotonic_time ();
   cpu0 = threads_cpu_ns (pid, NULL);
-  t_end = t0 + (gint64) secs * G_USEC_PER_SEC;
+  t_end = t0 + (gint64) secs *G_USEC_PER_SEC;
   while (g_get_monotonic_time () < t_end)
     g_usleep (MIN (200 * 1000, MAX (1, t_end - g_get_monotonic_time ())));
   cpu1 = threads_cpu_ns (pid, NULL);
@@ -1386,20 +1449,16 @@ stamp_first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* `desc` has a sink named "sink". */
 static GstElement *
-stamped_pipeline (Bench * b, SeedanceSim * sim, const gchar * id,
-    guint poll_ms, Stamps * s)
+stamped_launch (Bench * b, const gchar * desc, Stamps * s)
 {
-  gchar *desc = g_strdup_printf ("seedancesrc name=src base-url=%s "
-      "api-key=" API_KEY " task-id=%s poll-interval=%u ! fakesink name=sink",
-      seedance_sim_get_base_url (sim), id, poll_ms);
   GError *err = NULL;
   GstElement *p = gst_parse_launch (desc, &err);
   GstElement *sink;
   GstBus *bus;
   GstPad *pad;
 
-  g_free (desc);
   if (p == NULL) {
     fail (b, "cannot build the pipeline: %s", err->message);
     g_error_free (err);
@@ -1415,6 +1474,20 @@ stamped_pipeline (Bench * b, SeedanceSim * sim, const gchar * id,
       NULL);
   gst_object_unref (pad);
   gst_object_unref (sink);
+  return p;
+}
+
+/* The network path: a known task, no cache. */
+static GstElement *
+stamped_pipeline (Bench * b, SeedanceSim * sim, const gchar * id,
+    guint poll_ms, Stamps * s)
+{
+  gchar *desc = g_strdup_printf ("seedancesrc name=src base-url=%s "
+      "api-key=" API_KEY " task-id=%s poll-interval=%u cache=false ! "
+      "fakesink name=sink", seedance_sim_get_base_url (sim), id, poll_ms);
+  GstElement *p = stamped_launch (b, desc, s);
+
+  g_free (desc);
   return p;
 }
 
@@ -1599,8 +1672,7 @@ row_first_byte (Bench * b)
     gst_object_unref (p);
     if (msg == NULL || GST_MESSAGE_TYPE (msg) != GST_MESSAGE_EOS ||
         s.t_succeeded == 0 || s.t_first_buffer == 0) {
-      fail (b, "first byte: run %u did not end in EOS with both stamps",
-          i + 1);
+      fail (b, "first byte: run %u did not end in EOS with both stamps", i + 1);
       if (msg)
         gst_message_unref (msg);
       goto out;
@@ -1624,6 +1696,147 @@ out:
         g_strdup ("not measured"), NULL, NULL, "median < 20 ms", "NO");
   g_array_unref (ms);
   g_free (id);
+  if (sim)
+    seedance_sim_free (sim);
+}
+
+/* --- detection to first byte, cache on (issue 14's twin) --- */
+
+/* The bytes of the regular files under `path`. */
+static guint64
+tree_size (const gchar * path)
+{
+  GStatBuf st;
+  guint64 total = 0;
+
+  if (g_lstat (path, &st) != 0)
+    return 0;
+  if (S_ISDIR (st.st_mode)) {
+    GDir *dir = g_dir_open (path, 0, NULL);
+    const gchar *name;
+
+    while (dir && (name = g_dir_read_name (dir))) {
+      gchar *child = g_build_filename (path, name, NULL);
+
+      total += tree_size (child);
+      g_free (child);
+    }
+    if (dir)
+      g_dir_close (dir);
+  } else if (S_ISREG (st.st_mode)) {
+    total = (guint64) st.st_size;
+  }
+  return total;
+}
+
+/* One run from a prompt (a new task each time): with the cache on in an
+ * empty directory of its own, so that the clip is downloaded into the spool
+ * while it is pushed, or with cache=false.  The time from the "succeeded"
+ * message to the first buffer in ms; < 0 when the run failed. */
+static gdouble
+first_byte_prompt_run (Bench * b, SeedanceSim * sim, guint run, gboolean cache)
+{
+  gchar *dir = g_strdup_printf ("%s/first-byte-cache-%u", b->tmpdir, run);
+  gchar *cache_props = cache ? g_strdup_printf ("cache=true cache-dir=\"%s\"",
+      dir) : g_strdup ("cache=false");
+  gchar *desc = g_strdup_printf ("seedancesrc name=src base-url=%s "
+      "api-key=" API_KEY " prompt=\"first byte %u\" poll-interval=100 %s ! "
+      "fakesink name=sink", seedance_sim_get_base_url (sim), run,
+      cache_props);
+  Stamps s;
+  GstElement *p;
+  GstBus *bus;
+  GstMessage *msg;
+  gdouble v = -1;
+  guint64 stored;
+
+  g_mutex_init (&s.lock);
+  g_cond_init (&s.cond);
+  p = stamped_launch (b, desc, &s);
+  if (p == NULL)
+    goto out;
+  bus = gst_element_get_bus (p);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  if (msg == NULL || GST_MESSAGE_TYPE (msg) != GST_MESSAGE_EOS ||
+      s.t_succeeded == 0 || s.t_first_buffer == 0) {
+    gchar *err = NULL;
+
+    if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *e = NULL;
+
+      gst_message_parse_error (msg, &e, NULL);
+      err = g_strdup (e->message);
+      g_error_free (e);
+    }
+    fail (b, "first byte, cache %s: run %u did not end in EOS with both "
+        "stamps%s%s", cache ? "on" : "off", run + 1, err ? ": " : "",
+        err ? err : "");
+    g_free (err);
+  } else if (cache && (stored = tree_size (dir)) < b->small_size) {
+    /* Otherwise the row would not be measuring the spool. */
+    fail (b, "first byte, cache on: run %u stored %" G_GUINT64_FORMAT
+        " bytes in the cache, not the clip", run + 1, stored);
+  } else {
+    v = (s.t_first_buffer - s.t_succeeded) / 1e3;
+  }
+  if (msg)
+    gst_message_unref (msg);
+  gst_object_unref (p);
+out:
+  g_mutex_clear (&s.lock);
+  g_cond_clear (&s.cond);
+  rm_rf (dir);
+  g_free (desc);
+  g_free (cache_props);
+  g_free (dir);
+  return v;
+}
+
+static void
+row_first_byte_cache (Bench * b)
+{
+  SeedanceSim *sim = sim_start (b);
+  guint n = opt_quick ? 5 : 20, i;
+  GArray *on = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  GArray *off = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  gboolean ok = FALSE;
+
+  g_print ("detection to first byte, cache on: %u runs, each a new task in "
+      "an empty cache, alternating with %u runs with cache=false, %.1f MB "
+      "file\n", n, n, b->small_size / 1e6);
+  if (sim == NULL)
+    goto out;
+  seedance_sim_set_video_file (sim, b->small_path);
+  seedance_sim_set_schedule (sim, 10, 10);
+  for (i = 0; i < 2 * n; i++) {
+    gboolean cache = i % 2 == 0;
+    gdouble v = first_byte_prompt_run (b, sim, i, cache);
+
+    if (v < 0)
+      goto out;
+    g_print ("  run %u cache %-3s %6.1f ms\n", i / 2 + 1, cache ? "on" : "off",
+        v);
+    g_array_append_val (cache ? on : off, v);
+  }
+  ok = TRUE;
+
+out:
+  if (ok)
+    add_row (b, g_strdup_printf ("detection to first byte, cache on, %u runs",
+            n), g_strdup_printf ("median %.1f ms (max %.1f)", median (on),
+            array_max (on)), g_strdup_printf ("cache=false, same path: median "
+            "%.1f ms (max %.1f)", median (off), array_max (off)),
+        g_strdup_printf ("%.2fx", median (on) / median (off)),
+        "median < 20 ms", yes_no (median (on) < 20));
+  else
+    add_row (b, g_strdup ("detection to first byte, cache on"),
+        g_strdup ("not measured"), NULL, NULL, "median < 20 ms", "NO");
+  g_array_unref (on);
+  g_array_unref (off);
   if (sim)
     seedance_sim_free (sim);
 }
@@ -1770,8 +1983,8 @@ row_scale (Bench * b)
   t0 = g_get_monotonic_time ();
   for (i = 0; i < n; i++) {
     gchar *desc = g_strdup_printf ("seedancesrc name=sd%u base-url=%s "
-        "api-key=" API_KEY " prompt=\"scale %u\" poll-interval=1000 ! "
-        "fakesink", i, seedance_sim_get_base_url (sim), i);
+        "api-key=" API_KEY " prompt=\"scale %u\" poll-interval=1000 "
+        "cache=false ! fakesink", i, seedance_sim_get_base_url (sim), i);
     GError *err = NULL;
 
     pipes[i] = gst_parse_launch (desc, &err);
@@ -1924,16 +2137,14 @@ out:
 
 /* --- output --- */
 
+/* The rows of one table (`group` NULL: the main one), on stdout and into
+ * `md`. */
 static void
-print_table (Bench * b, const gchar * machine, const gchar * command,
-    const gchar * load0, const gchar * load1, gdouble total_s)
+print_group (Bench * b, const gchar * group, const gchar * const *head,
+    GString * md)
 {
-  const gchar *head[6] = { "figure", "seedancesrc", "peer", "ratio", "goal",
-    "met"
-  };
   gsize w[6];
   guint i, c;
-  GString *md = g_string_new (NULL);
 
   for (c = 0; c < 6; c++)
     w[c] = g_utf8_strlen (head[c], -1);
@@ -1943,11 +2154,12 @@ print_table (Bench * b, const gchar * machine, const gchar * command,
       r->met
     };
 
+    if (g_strcmp0 (r->group, group) != 0)
+      continue;
     for (c = 0; c < 6; c++)
       w[c] = MAX (w[c], (gsize) g_utf8_strlen (cells[c], -1));
   }
 
-  g_print ("\n");
   for (c = 0; c < 6; c++)
     g_print ("%s%-*s", c ? " | " : "", (int) w[c], head[c]);
   g_print ("\n");
@@ -1958,14 +2170,17 @@ print_table (Bench * b, const gchar * machine, const gchar * command,
     g_free (dash);
   }
   g_print ("\n");
-  g_string_append (md, "| figure | seedancesrc | peer | ratio | goal | met |\n"
-      "|---|---|---|---|---|---|\n");
+  g_string_append_printf (md, "| %s | %s | %s | %s | %s | %s |\n"
+      "|---|---|---|---|---|---|\n", head[0], head[1], head[2], head[3],
+      head[4], head[5]);
   for (i = 0; i < b->rows->len; i++) {
     Row *r = g_ptr_array_index (b->rows, i);
     const gchar *cells[6] = { r->figure, r->value, r->peer, r->ratio, r->goal,
       r->met
     };
 
+    if (g_strcmp0 (r->group, group) != 0)
+      continue;
     for (c = 0; c < 6; c++) {
       gsize len = g_utf8_strlen (cells[c], -1);
 
@@ -1974,6 +2189,47 @@ print_table (Bench * b, const gchar * machine, const gchar * command,
     g_print ("\n");
     g_string_append_printf (md, "| %s | %s | %s | %s | %s | %s |\n",
         r->figure, r->value, r->peer, r->ratio, r->goal, r->met);
+  }
+}
+
+static gboolean
+group_has_rows (Bench * b, const gchar * group)
+{
+  guint i;
+
+  for (i = 0; i < b->rows->len; i++) {
+    Row *r = g_ptr_array_index (b->rows, i);
+
+    if (g_strcmp0 (r->group, group) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+print_table (Bench * b, const gchar * machine, const gchar * command,
+    const gchar * load0, const gchar * load1, gdouble total_s)
+{
+  const gchar *head[6] = { "figure", "seedancesrc", "peer", "ratio", "goal",
+    "met"
+  };
+  guint i;
+  GString *md = g_string_new (NULL);
+
+  g_print ("\n");
+  if (group_has_rows (b, NULL) || b->groups->len == 0)
+    print_group (b, NULL, head, md);
+  for (i = 0; i < b->groups->len; i++) {
+    BenchGroup *g = g_ptr_array_index (b->groups, i);
+    const gchar *ghead[6] = { "figure", "seedancesrc", g->peer_head, "ratio",
+      "goal", "met"
+    };
+
+    if (!group_has_rows (b, g->name))
+      continue;
+    g_print ("\n%s\n\n", g->title);
+    g_string_append_printf (md, "%s%s\n\n", md->len ? "\n" : "", g->title);
+    print_group (b, g->name, ghead, md);
   }
   g_print ("\nmachine: %s; load average %s before, %s after; %.0f s\n",
       machine, load0, load1, total_s);
@@ -2031,32 +2287,22 @@ want_row (gchar ** rows, const gchar * name)
   return rows == NULL || g_strv_contains ((const gchar * const *) rows, name);
 }
 
+/* The SEEDANCE_CACHE_DIR of this process and its children. */
+static gchar *bench_cache_dir = NULL;
+
 static void
-remove_tmpdir (Bench * b)
+remove_cache_dir (void)
 {
-  GDir *dir;
-  const gchar *name;
-
-  if (b->tmpdir == NULL)
-    return;
-  dir = g_dir_open (b->tmpdir, 0, NULL);
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      gchar *path = g_build_filename (b->tmpdir, name, NULL);
-
-      g_unlink (path);
-      g_free (path);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (b->tmpdir);
+  if (bench_cache_dir)
+    rm_rf (bench_cache_dir);
+  g_clear_pointer (&bench_cache_dir, g_free);
 }
 
 int
 main (int argc, char **argv)
 {
   static const gchar *known[] = { "throughput", "cpu", "memory", "idle",
-    "stop", "first-byte", "scale", NULL
+    "stop", "first-byte", "first-byte-cache", "scale", "fleet", NULL
   };
   GOptionContext *ctx;
   GError *err = NULL;
@@ -2077,6 +2323,15 @@ main (int argc, char **argv)
   command = g_string_free (cmd, FALSE);
 
   default_plugin_path ();
+  /* Before the helper forks: the children it spawns inherit it. */
+  bench_cache_dir = g_dir_make_tmp ("seedance-bench-cache-XXXXXX", &err);
+  if (bench_cache_dir == NULL) {
+    g_printerr ("seedance-bench: %s\n", err->message);
+    return 1;
+  }
+  /* Also when --help exits from the option parsing. */
+  atexit (remove_cache_dir);
+  g_setenv ("SEEDANCE_CACHE_DIR", bench_cache_dir, TRUE);
   if (!helper_start ()) {
     g_printerr ("seedance-bench: cannot fork the spawning helper: %s\n",
         g_strerror (errno));
@@ -2096,13 +2351,17 @@ main (int argc, char **argv)
       g_strstrip (rows[i]);
       if (!g_strv_contains (known, rows[i])) {
         g_printerr ("seedance-bench: unknown row \"%s\" (rows: throughput, "
-            "cpu, memory, idle, stop, first-byte, scale)\n", rows[i]);
+            "cpu, memory, idle, stop, first-byte, first-byte-cache, scale, "
+            "fleet)\n", rows[i]);
         return 2;
       }
     }
   }
 
   memset (b, 0, sizeof (*b));
+  b->quick = opt_quick;
+  b->fleet_clips = opt_fleet_clips;
+  b->groups = g_ptr_array_new_with_free_func (group_free);
   b->rows = g_ptr_array_new_with_free_func (row_free);
   b->notes = g_ptr_array_new_with_free_func (g_free);
   machine = machine_line ();
@@ -2127,12 +2386,12 @@ main (int argc, char **argv)
   b->small_path = g_build_filename (b->tmpdir, "small.mp4", NULL);
 
   g_print ("generating the files in %s\n", b->tmpdir);
-  if (!make_mp4 (b, b->small_path, SMALL_FRAMES, &b->small_size))
+  if (!make_mp4 (b, b->small_path, 1920, 1080, SMALL_FRAMES, &b->small_size))
     goto done;
   if ((want_row (rows, "throughput") || want_row (rows, "cpu") ||
           want_row (rows, "memory")) &&
-      !make_mp4 (b, b->big_path, opt_quick ? BIG_FRAMES_QUICK : BIG_FRAMES,
-          &b->big_size))
+      !make_mp4 (b, b->big_path, 1920, 1080,
+          opt_quick ? BIG_FRAMES_QUICK : BIG_FRAMES, &b->big_size))
     goto done;
 
   if (want_row (rows, "throughput") || want_row (rows, "cpu"))
@@ -2145,17 +2404,23 @@ main (int argc, char **argv)
     row_stop (b);
   if (want_row (rows, "first-byte"))
     row_first_byte (b);
+  if (want_row (rows, "first-byte") || want_row (rows, "first-byte-cache"))
+    row_first_byte_cache (b);
   if (want_row (rows, "scale"))
     row_scale (b);
+  if (want_row (rows, "fleet"))
+    row_fleet (b);
 
 done:
   load1 = load_average ();
   print_table (b, machine, command, load0, load1,
       (g_get_monotonic_time () - t_start) / 1e6);
   helper_stop ();
-  remove_tmpdir (b);
+  if (b->tmpdir)
+    rm_rf (b->tmpdir);
   status = b->failed ? 1 : 0;
 
+  g_ptr_array_unref (b->groups);
   g_ptr_array_unref (b->rows);
   g_ptr_array_unref (b->notes);
   g_free (b->tmpdir);
