@@ -437,12 +437,19 @@ read_from_spool (GstSeedanceSrc * self, guint64 offset, GstBuffer ** buf)
     gboolean eof = FALSE;
     GstFlowReturn ret;
 
+    /* All in: kept now, as GstBaseSrc asks for nothing past the end. */
+    if (out->size >= 0 && have >= (guint64) out->size) {
+      if ((ret = finish_spool (self)) != GST_FLOW_OK)
+        return ret;
+      break;
+    }
     if (out->size >= 0 && have > offset && (out->type_checked ||
             have >= (guint64) MIN (out->size, TYPEFIND_SIZE)))
       break;
-    /* A whole buffer's worth past the offset; the whole file while its
-     * size is unknown. */
-    out->spool_want = out->size < 0 ? G_MAXUINT64 :
+    /* A whole buffer's worth past the offset; the whole file when the
+     * host's answer said no size. */
+    out->spool_want = out->size < 0 &&
+        seedance_download_get_position (out->download) > 0 ? G_MAXUINT64 :
         MAX (offset + BUFFER_SIZE, TYPEFIND_SIZE);
     if ((ret = pump (self, spool_sink, &eof)) != GST_FLOW_OK)
       return ret;

@@ -25,6 +25,8 @@
  * from: below that, the 429 was not about our volume (another client of
  * the account, an overloaded service), and the holds do the work. */
 #define MIN_LEARN_CALLS 10
+/* The closest two calls of one service go: at most 50 a second. */
+#define MIN_SPACING_US (20 * 1000)
 /* How much a 429 takes off the pace, at most once per COOLDOWN: the calls
  * already on their way when it came say nothing new. */
 #define CUT_FACTOR 0.9
@@ -189,7 +191,11 @@ seedance_hub_get_rate (SeedanceHub * hub)
 static gint64
 spacing_us_locked (SeedanceHub * hub)
 {
-  return hub->rate > 0 ? (gint64) (G_USEC_PER_SEC / hub->rate) : 0;
+  /* Even before a pace is learnt, calls due together go one after another,
+   * not as one burst: the call that meets the account's limit is then the
+   * only one answered 429, not every call already on its way. */
+  return hub->rate > 0 ? MAX ((gint64) (G_USEC_PER_SEC / hub->rate),
+      MIN_SPACING_US) : MIN_SPACING_US;
 }
 
 static guint
