@@ -681,49 +681,6 @@ GST_END_TEST;
 
 /* --- ranges and seeks --- */
 
-static GBytes *
-pull_bytes (GstElement * appsink, gsize want)
-{
-  GByteArray *acc = g_byte_array_new ();
-
-  while (acc->len < want) {
-    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (appsink),
-        10 * GST_SECOND);
-    GstMapInfo map;
-    GstBuffer *buf;
-
-    if (sample == NULL)
-      break;
-    buf = gst_sample_get_buffer (sample);
-    gst_buffer_map (buf, &map, GST_MAP_READ);
-    g_byte_array_append (acc, map.data, map.size);
-    gst_buffer_unmap (buf, &map);
-    gst_sample_unref (sample);
-  }
-  return g_byte_array_free_to_bytes (acc);
-}
-
-static void
-seek_and_check (GstElement * pipeline, GstElement * appsink, GBytes * file,
-    guint64 offset)
-{
-  gsize size = g_bytes_get_size (file);
-  gsize want = MIN (300000, size - offset);
-  GBytes *got;
-
-  fail_unless (gst_element_seek (pipeline, 1.0, GST_FORMAT_BYTES,
-          GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, offset, GST_SEEK_TYPE_NONE,
-          -1), "seek to %" G_GUINT64_FORMAT " refused", offset);
-  got = pull_bytes (appsink, want);
-  fail_unless (g_bytes_get_size (got) >= want, "only %" G_GSIZE_FORMAT
-      " bytes after a seek to %" G_GUINT64_FORMAT, g_bytes_get_size (got),
-      offset);
-  fail_unless (memcmp (g_bytes_get_data (got, NULL),
-          (const guint8 *) g_bytes_get_data (file, NULL) + offset, want) == 0,
-      "wrong bytes after a seek to %" G_GUINT64_FORMAT, offset);
-  g_bytes_unref (got);
-}
-
 static void
 range_matrix (SeedanceSimFaultKind host_behaviour)
 {
@@ -742,7 +699,7 @@ range_matrix (SeedanceSimFaultKind host_behaviour)
   src = test_pipeline_get_src (pipeline);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
 
-  head = pull_bytes (appsink, 1);
+  head = test_pull_bytes (appsink, 1, 10 * GST_SECOND);
   fail_unless (g_bytes_get_size (head) > 0, "no data");
   g_object_get (src, "task-id", &task_id, NULL);
   file = seedance_sim_get_task_video (sim, task_id);
@@ -754,12 +711,12 @@ range_matrix (SeedanceSimFaultKind host_behaviour)
   fail_unless (gst_element_query_duration (src, GST_FORMAT_BYTES, &duration));
   fail_unless_equals_int64 (duration, size);
 
-  seek_and_check (pipeline, appsink, file, size / 2);
-  seek_and_check (pipeline, appsink, file, size - 1000);
-  seek_and_check (pipeline, appsink, file, 0);
-  seek_and_check (pipeline, appsink, file, size / 3);
-  seek_and_check (pipeline, appsink, file, size / 2);
-  seek_and_check (pipeline, appsink, file, size / 3);
+  test_seek_and_check (pipeline, appsink, file, size / 2, 10 * GST_SECOND);
+  test_seek_and_check (pipeline, appsink, file, size - 1000, 10 * GST_SECOND);
+  test_seek_and_check (pipeline, appsink, file, 0, 10 * GST_SECOND);
+  test_seek_and_check (pipeline, appsink, file, size / 3, 10 * GST_SECOND);
+  test_seek_and_check (pipeline, appsink, file, size / 2, 10 * GST_SECOND);
+  test_seek_and_check (pipeline, appsink, file, size / 3, 10 * GST_SECOND);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   g_bytes_unref (head);

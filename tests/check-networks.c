@@ -1378,49 +1378,6 @@ real_cdn_free (RealCdn * cdn)
   g_free (cdn);
 }
 
-static GBytes *
-pull_bytes (GstElement * appsink, gsize want)
-{
-  GByteArray *acc = g_byte_array_new ();
-
-  while (acc->len < want) {
-    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (appsink),
-        20 * GST_SECOND);
-    GstMapInfo map;
-    GstBuffer *buf;
-
-    if (sample == NULL)
-      break;
-    buf = gst_sample_get_buffer (sample);
-    gst_buffer_map (buf, &map, GST_MAP_READ);
-    g_byte_array_append (acc, map.data, map.size);
-    gst_buffer_unmap (buf, &map);
-    gst_sample_unref (sample);
-  }
-  return g_byte_array_free_to_bytes (acc);
-}
-
-static void
-seek_and_check (GstElement * pipeline, GstElement * appsink, GBytes * file,
-    guint64 offset)
-{
-  gsize size = g_bytes_get_size (file);
-  gsize want = MIN (300000, size - offset);
-  GBytes *got;
-
-  fail_unless (gst_element_seek (pipeline, 1.0, GST_FORMAT_BYTES,
-          GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, offset, GST_SEEK_TYPE_NONE,
-          -1), "seek to %" G_GUINT64_FORMAT " refused", offset);
-  got = pull_bytes (appsink, want);
-  fail_unless (g_bytes_get_size (got) >= want, "only %" G_GSIZE_FORMAT
-      " bytes after a seek to %" G_GUINT64_FORMAT, g_bytes_get_size (got),
-      offset);
-  fail_unless (memcmp (g_bytes_get_data (got, NULL),
-          (const guint8 *) g_bytes_get_data (file, NULL) + offset, want) == 0,
-      "wrong bytes after a seek to %" G_GUINT64_FORMAT, offset);
-  g_bytes_unref (got);
-}
-
 GST_START_TEST (test_http2_cdn_seek_matrix)
 {
   Pki *pki = pki_new ();
@@ -1447,14 +1404,14 @@ GST_START_TEST (test_http2_cdn_seek_matrix)
   src = test_pipeline_get_src (pipeline);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
 
-  head = pull_bytes (appsink, 100000);
+  head = test_pull_bytes (appsink, 100000, 20 * GST_SECOND);
   fail_unless (g_bytes_get_size (head) >= 100000, "no data");
   fail_unless (memcmp (g_bytes_get_data (head, NULL),
           g_bytes_get_data (file, NULL), 100000) == 0);
   fail_unless (gst_element_query_duration (src, GST_FORMAT_BYTES, &duration));
   fail_unless_equals_int64 (duration, size);
   for (i = 0; i < G_N_ELEMENTS (offsets); i++)
-    seek_and_check (pipeline, appsink, file, offsets[i]);
+    test_seek_and_check (pipeline, appsink, file, offsets[i], 20 * GST_SECOND);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   /* From nginx, over HTTP/2, with ranges. */

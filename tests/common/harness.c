@@ -2,6 +2,8 @@
  * Copyright (C) 2026 The gst-seedance developers */
 #include "harness.h"
 
+#include <gst/app/gstappsink.h>
+
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,4 +331,47 @@ test_have_program (const gchar * name, const gchar * package)
     g_print ("SKIP: %s is not on PATH (Debian package %s)\n", name, package);
   g_free (path);
   return found;
+}
+
+GBytes *
+test_pull_bytes (GstElement * appsink, gsize want, GstClockTime timeout)
+{
+  GByteArray *acc = g_byte_array_new ();
+
+  while (acc->len < want) {
+    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (appsink),
+        timeout);
+    GstMapInfo map;
+    GstBuffer *buf;
+
+    if (sample == NULL)
+      break;
+    buf = gst_sample_get_buffer (sample);
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    g_byte_array_append (acc, map.data, map.size);
+    gst_buffer_unmap (buf, &map);
+    gst_sample_unref (sample);
+  }
+  return g_byte_array_free_to_bytes (acc);
+}
+
+void
+test_seek_and_check (GstElement * pipeline, GstElement * appsink,
+    GBytes * file, guint64 offset, GstClockTime timeout)
+{
+  gsize size = g_bytes_get_size (file);
+  gsize want = MIN (300000, size - offset);
+  GBytes *got;
+
+  fail_unless (gst_element_seek (pipeline, 1.0, GST_FORMAT_BYTES,
+          GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, offset, GST_SEEK_TYPE_NONE,
+          -1), "seek to %" G_GUINT64_FORMAT " refused", offset);
+  got = test_pull_bytes (appsink, want, timeout);
+  fail_unless (g_bytes_get_size (got) >= want, "only %" G_GSIZE_FORMAT
+      " bytes after a seek to %" G_GUINT64_FORMAT, g_bytes_get_size (got),
+      offset);
+  fail_unless (memcmp (g_bytes_get_data (got, NULL),
+          (const guint8 *) g_bytes_get_data (file, NULL) + offset, want) == 0,
+      "wrong bytes after a seek to %" G_GUINT64_FORMAT, offset);
+  g_bytes_unref (got);
 }

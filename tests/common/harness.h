@@ -90,4 +90,15 @@ GSocket *test_loopback_socket (gboolean listen, guint * port);
 gchar *test_write_temp_file (const gchar * name, const guint8 * data,
     gsize len);
 
+/* The next `want` bytes an appsink gets (fewer if no sample comes within
+ * `timeout`). */
+GBytes *test_pull_bytes (GstElement * appsink, gsize want,
+    GstClockTime timeout);
+
+/* A flushing BYTES seek of `pipeline` to `offset`, then checks that what
+ * its appsink gets next (300000 bytes, or to the end) is `file` there;
+ * `timeout` bounds the wait for each sample. */
+void test_seek_and_check (GstElement * pipeline, GstElement * appsink,
+    GBytes * file, guint64 offset, GstClockTime timeout);
+
 G_END_DECLS
