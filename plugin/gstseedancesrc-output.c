@@ -315,17 +315,6 @@ reader (OutputState * out)
   return out->spool ? out->spool : out->location;
 }
 
-static GstFlowReturn
-write_failed (GstSeedanceSrc * self, SeedanceSpool * spool, GError * err)
-{
-  POST_ERROR (self, GST_RESOURCE_ERROR, g_error_matches (err, G_IO_ERROR,
-          G_IO_ERROR_NO_SPACE) ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
-      GST_RESOURCE_ERROR_WRITE, g_strdup_printf ("%s: %s",
-          spool == self->run.out.location ? "location" : "spool",
-          err->message), NULL, NULL);
-  return GST_FLOW_ERROR;
-}
-
 /* A spool write failed in the sink.  `location` is the user's: an error.
  * The cache's is not: one warning, and the run goes on without the cache,
  * from `location`'s file or from the network. */
@@ -338,9 +327,9 @@ spool_write_failed (GstSeedanceSrc * self)
   if (out->location && !seedance_spool_is_committed (out->location) &&
       seedance_spool_get_size (out->location) <
       seedance_download_get_position (out->download))
-    return write_failed (self, out->location, err);
+    return WRITE_FAILED (self, "location", err);
   if (out->spool == NULL || !out->spool_is_cache)
-    return write_failed (self, out->spool, err);
+    return WRITE_FAILED (self, "spool", err);
 
   gst_seedance_src_drop_cache (self, err);
   g_clear_pointer (&out->spool, seedance_spool_free);
@@ -413,7 +402,7 @@ finish_spool (GstSeedanceSrc * self)
 
   if (out->location && !seedance_spool_is_committed (out->location)) {
     if (!seedance_spool_commit (out->location, &err))
-      return write_failed (self, out->location, err);
+      return WRITE_FAILED (self, "location", err);
     GST_INFO_OBJECT (self, "saved the video to %s", run->s.location);
   }
   if (out->spool_is_cache && run->cache.cache)

@@ -191,6 +191,14 @@ struct _GstSeedanceSrc
       GST_MESSAGE_ERROR, domain, code, text, debug, __FILE__, GST_FUNCTION, \
       __LINE__, details)
 
+/* A file of ours could not be written: an error naming it (`what`), and
+ * GST_FLOW_ERROR, at the caller's place. */
+#define WRITE_FAILED(self, what, err) \
+  (POST_ERROR (self, GST_RESOURCE_ERROR, g_error_matches (err, G_IO_ERROR, \
+          G_IO_ERROR_NO_SPACE) ? GST_RESOURCE_ERROR_NO_SPACE_LEFT : \
+      GST_RESOURCE_ERROR_WRITE, g_strdup_printf ("%s: %s", what, \
+          (err)->message), NULL, NULL), GST_FLOW_ERROR)
+
 /* A failed wait or call: quietly FLUSHING when woken by unlock(), else an
  * error (ending the open progress) at the caller's place. */
 #define FLOW_FOR_ERROR(self, err, se) \

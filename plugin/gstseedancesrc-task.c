@@ -295,14 +295,8 @@ serve_cached_clip (GstSeedanceSrc * self)
     tell_final (self, task);
   if (run->out.location && (!seedance_spool_copy_from (run->out.location,
               run->out.spool, &err)
-          || !seedance_spool_commit (run->out.location, &err))) {
-    POST_ERROR (self, GST_RESOURCE_ERROR,
-        gst_seedance_src_resource_error_for (err) ==
-        GST_RESOURCE_ERROR_NO_SPACE_LEFT ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
-        GST_RESOURCE_ERROR_WRITE, g_strdup_printf ("location: %s",
-            err->message), NULL, NULL);
-    return GST_FLOW_ERROR;
-  }
+          || !seedance_spool_commit (run->out.location, &err)))
+    return WRITE_FAILED (self, "location", err);
   return GST_FLOW_OK;
 }
 
