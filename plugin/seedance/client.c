@@ -61,23 +61,19 @@ typedef struct
   gpointer parse_data;
 } Call;
 
-/* *INDENT-OFF* */
-static void client_log (SeedanceClient * c, const gchar * format, ...)
-    G_GNUC_PRINTF (2, 3);
-/* *INDENT-ON* */
-
-static void
-client_log (SeedanceClient * c, const gchar * format, ...)
+void
+seedance_log (SeedanceClientLogFunc log, gpointer log_data,
+    const gchar * format, ...)
 {
   va_list args;
   g_autofree gchar *msg = NULL;
 
-  if (c->log == NULL)
+  if (log == NULL)
     return;
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  c->log (msg, c->log_data);
+  log (msg, log_data);
 }
 
 SeedanceClient *
@@ -334,11 +330,13 @@ call (SeedanceClient * c, const Call * k, SeedanceServiceError ** detail,
       }
       limited++;
       if (delay == 0)
-        client_log (c, "%s: %s; rate limited (%u in a row), sending it "
+        seedance_log (c->log, c->log_data,
+            "%s: %s; rate limited (%u in a row), sending it "
             "again when the service's pace allows", k->what, last, limited);
       else
-        client_log (c, "%s: %s; rate limited (%u in a row), sending it "
-            "again in %u ms", k->what, last, limited, delay);
+        seedance_log (c->log, c->log_data,
+            "%s: %s; rate limited (%u in a row), sending it " "again in %u ms",
+            k->what, last, limited, delay);
       if (!wait_rate_limited (c, k, delay, last, &err)) {
         if (detail && !g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
           *detail = g_steal_pointer (&last_429);
@@ -414,8 +412,9 @@ call (SeedanceClient * c, const Call * k, SeedanceServiceError ** detail,
       break;
     delay = seedance_backoff_ms (c->backoff_ms, failures, retry_after_s);
     failures++;
-    client_log (c, "%s: %s; trying again in %u ms (%u of %u)", k->what, last,
-        delay, failures, c->retries);
+    seedance_log (c->log, c->log_data,
+        "%s: %s; trying again in %u ms (%u of %u)", k->what, last, delay,
+        failures, c->retries);
     if (!seedance_http_wait (c->http, delay, error))
       return NULL;
   }
@@ -577,8 +576,9 @@ list_range (SeedanceClient * c, const gchar * const *ids, guint n,
       continue;
     if (count > 1 && se && (se->http_status == 414 || se->http_status == 431)) {
       c->list_max = MIN (c->list_max, count / 2);
-      client_log (c, "%s; asking for %u tasks a call from now on",
-          err->message, c->list_max);
+      seedance_log (c->log, c->log_data,
+          "%s; asking for %u tasks a call from now on", err->message,
+          c->list_max);
       if (!list_range (c, ids + first, count, out, detail, error))
         return FALSE;
       continue;

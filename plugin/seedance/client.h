@@ -59,6 +59,13 @@ typedef enum
 typedef void (*SeedanceClientLogFunc) (const gchar * message,
     gpointer user_data);
 
+/* Formats a message and hands it to `log` (nothing when it is NULL); the
+ * client and the download report through it. */
+/* *INDENT-OFF* */
+void seedance_log (SeedanceClientLogFunc log, gpointer log_data,
+    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
+/* *INDENT-ON* */
+
 typedef struct _SeedanceHub SeedanceHub;
 
 typedef struct

@@ -37,25 +37,6 @@ struct _SeedanceDownload
   gpointer sink_data;
 };
 
-/* *INDENT-OFF* */
-static void download_log (SeedanceDownload * d, const gchar * format, ...)
-    G_GNUC_PRINTF (2, 3);
-/* *INDENT-ON* */
-
-static void
-download_log (SeedanceDownload * d, const gchar * format, ...)
-{
-  va_list args;
-  g_autofree gchar *msg = NULL;
-
-  if (d->log == NULL)
-    return;
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  d->log (msg, d->log_data);
-}
-
 SeedanceDownload *
 seedance_download_new (SeedanceHttp * http, const gchar * url, guint retries,
     guint backoff_ms, SeedanceDownloadLogFunc log, gpointer log_data)
@@ -151,7 +132,8 @@ transfer_failed (SeedanceDownload * d, GError * err, GError ** error)
     return FALSE;
   }
   delay = seedance_backoff_ms (d->backoff_ms, d->failures - 1, -1);
-  download_log (d, "the download failed at byte %" G_GUINT64_FORMAT
+  seedance_log (d->log, d->log_data,
+      "the download failed at byte %" G_GUINT64_FORMAT
       " (%s); resuming in %u ms", d->position, err->message, delay);
   return seedance_http_wait (d->http, delay, error);
 }
@@ -202,7 +184,7 @@ open_stream (SeedanceDownload * d, GError ** error)
   status = seedance_http_stream_get_status (d->stream);
   if (g_strcmp0 (seedance_http_stream_get_effective_url (d->stream),
           d->url) != 0)
-    download_log (d, "the video was redirected to %s",
+    seedance_log (d->log, d->log_data, "the video was redirected to %s",
         seedance_http_stream_get_effective_url (d->stream));
   if (status == 200 || status == 206) {
     total = seedance_http_stream_get_total_size (d->stream);
