@@ -968,7 +968,7 @@ GST_START_TEST (test_claim_excludes_another_cache)
   SeedanceCache *b = open_cache (dir);
   gchar *key = key_of (ROOT, BODY);
   gchar *other = key_of (ROOT, "{\"other\":true}");
-  Claimant c = { b, key, };
+  Claimant c = {.cache = b,.key = key };
   SeedanceCacheClaim *holder, *claim;
   GThread *thread;
 
@@ -1088,7 +1088,7 @@ GST_START_TEST (test_claim_miss_journal_store)
   gsize len = 3 * 1024 * 1024 + 5;
   guint8 *data = make_data (len, 1);
   gint stored = 0;
-  Claimant c = { b, key, NULL, &stored, };
+  Claimant c = {.cache = b,.key = key,.stored = &stored };
   SeedanceCacheClaim *claim;
   SeedanceSpool *spool;
   GError *err = NULL;
@@ -1332,7 +1332,7 @@ GST_START_TEST (test_claim_wait_is_cancellable)
   GCancellable *cancellable = g_cancellable_new ();
   gchar *key2 = key_of (ROOT, "{\"n\":2}");
   gchar *clip2 = entry (a, key2, ".mp4");
-  Claimant c = { b, key, cancellable, };
+  Claimant c = {.cache = b,.key = key,.cancellable = cancellable };
   SeedanceCacheClaim *holder, *claim;
   GError *err = NULL;
   GThread *thread;

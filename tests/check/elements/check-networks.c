@@ -1256,7 +1256,8 @@ play_and_check (SeedanceSim * sim, const gchar * props, GBytes * file)
   GstPad *srcpad = gst_element_get_static_pad (test_pipeline_get_src
       (pipeline), "src");
   GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-  Delivery d = { file, g_array_new (FALSE, FALSE, sizeof (ByteRange)), 0, };
+  Delivery d = {.file = file,.ranges = g_array_new (FALSE, FALSE,
+        sizeof (ByteRange)) };
   GstMessage *msg;
   guint64 missing;
 

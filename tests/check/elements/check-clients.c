@@ -175,7 +175,7 @@ static GstElement *
 collecting_sink_new (GByteArray * received)
 {
   GstElement *sink = gst_element_factory_make ("appsink", NULL);
-  GstAppSinkCallbacks callbacks = { NULL, NULL, on_new_sample };
+  GstAppSinkCallbacks callbacks = {.new_sample = on_new_sample };
 
   fail_unless (sink != NULL);
   g_object_set (sink, "sync", FALSE, NULL);

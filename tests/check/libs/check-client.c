@@ -2,7 +2,7 @@
  * Copyright (C) 2026 The gst-seedance developers */
 /* check-client: the client's retry policy, the list call and the hub,
  * against the simulator, without GStreamer (libcheck only).  Under
- * valgrind: see tests/unit/valgrind.supp. */
+ * valgrind: see tests/check/libs/valgrind.supp. */
 #include <check.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -289,7 +289,7 @@ START_TEST (test_429_deadline)
 {
   SeedanceSim *sim = sim_new (100, 100);
   g_autofree gchar *id = create_direct (sim);
-  ClientOpts o = { 1, 50 };
+  ClientOpts o = {.retries = 1,.backoff_ms = 50 };
   SeedanceClient *c;
   g_autoptr (GError) error = NULL;
   g_autoptr (SeedanceServiceError) se = NULL;
@@ -486,7 +486,7 @@ START_TEST (test_list_missing)
 {
   static const guint statuses[] = { 404, 405, 400 };
   SeedanceSim *sim = sim_new (100, 100);
-  ClientOpts o = { 2, };
+  ClientOpts o = {.retries = 2 };
   SeedanceClient *c = client_new (sim, &o);
   g_autofree gchar *a = create_direct (sim);
   g_autofree gchar *b = create_direct (sim);
@@ -712,7 +712,7 @@ static gpointer
 worker_thread (gpointer data)
 {
   Worker *w = data;
-  ClientOpts o = { 2, 100 };
+  ClientOpts o = {.retries = 2,.backoff_ms = 100 };
   SeedanceClient *c;
 
   o.hub = w->hub;
@@ -1080,7 +1080,7 @@ static gpointer
 creator_thread (gpointer data)
 {
   Creator *cr = data;
-  ClientOpts o = { 0, 50 };
+  ClientOpts o = {.backoff_ms = 50 };
   SeedanceClient *c;
 
   o.hub = cr->hub;
