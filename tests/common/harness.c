@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * Copyright (C) 2026 The gst-seedance developers */
 #include "harness.h"
+#include "tmpdir.h"
 
 #include <gst/app/gstappsink.h>
 
@@ -11,31 +12,10 @@
 static gchar *test_cache_dir;
 
 static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir && (name = g_dir_read_name (dir))) {
-    gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-        !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
-static void
 remove_test_cache_dir (void)
 {
   if (test_cache_dir)
-    remove_tree (test_cache_dir);
+    test_remove_tree (test_cache_dir);
   g_clear_pointer (&test_cache_dir, g_free);
 }
 

@@ -2,16 +2,16 @@
  * Copyright (C) 2026 The gst-seedance developers */
 
 /* The children are spawned and reaped by hand (waitpid), not through
- * GSubprocess: GstCheck forks each test, and a fork has no GLib worker
+ * GSubprocess: libcheck forks each test, and a fork has no GLib worker
  * thread to run GSubprocess's child watch if the parent started one. */
 #define _GNU_SOURCE
 #include "servers.h"
+#include "tmpdir.h"
 
 #include <gio/gio.h>
-#include <gst/check/gstcheck.h>
+#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -407,14 +407,6 @@ test_count_occurrences (const gchar * haystack, const gchar * needle)
   return n;
 }
 
-static int
-remove_entry (const char *path, const struct stat *sb, int flag,
-    struct FTW *ftwbuf)
-{
-  remove (path);
-  return 0;
-}
-
 void
 test_server_stop (TestServer * server)
 {
@@ -432,7 +424,7 @@ test_server_stop (TestServer * server)
       waitpid (server->pid, NULL, 0);
     }
   }
-  nftw (server->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  test_remove_tree (server->dir);
   g_free (server->name);
   g_free (server->dir);
   g_free (server->url);

@@ -14,6 +14,7 @@
  * `check-clients --ges` runs the GES test alone and exits 77 (a meson SKIP)
  * when GES or an encoder it needs is missing. */
 #include "common/harness.h"
+#include "common/tmpdir.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/pbutils/pbutils.h>
@@ -30,34 +31,11 @@
 static gchar *cache_home;
 static gchar *cache_dir;
 
-static void
-remove_path (const gchar * path)
-{
-  GDir *d;
-  const gchar *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
-      g_file_test (path, G_FILE_TEST_IS_SYMLINK)) {
-    g_unlink (path);
-    return;
-  }
-  d = g_dir_open (path, 0, NULL);
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *child = g_build_filename (path, name, NULL);
-
-    remove_path (child);
-    g_free (child);
-  }
-  if (d)
-    g_dir_close (d);
-  g_rmdir (path);
-}
-
 /* Before each test: an empty XDG_CACHE_HOME that the element sees. */
 static void
 reset_cache_home (void)
 {
-  remove_path (cache_home);
+  test_remove_tree (cache_home);
   fail_unless (g_mkdir (cache_home, 0700) == 0, "cannot create %s", cache_home);
   fail_unless_equals_string (g_get_user_cache_dir (), cache_home);
 }
@@ -603,7 +581,7 @@ GST_START_TEST (test_cache_modes)
   gchar *uri = clip_uri ("A private prompt", NULL);
   mode_t old_mask = umask (022);
 
-  remove_path (cache_home);
+  test_remove_tree (cache_home);
   g_byte_array_unref (play_uri (uri, NULL));
   umask (old_mask);
   fail_unless_equals_int (creates (sim), 1);
@@ -628,7 +606,7 @@ GST_START_TEST (test_unusable_cache_dir_warns_once_and_delivers)
   gchar *task_id, *text;
   guint i;
 
-  remove_path (cache_home);
+  test_remove_tree (cache_home);
   fail_unless (g_file_set_contents (cache_home, "not a directory", -1, NULL));
   received = play_uri (uri, messages);
 
@@ -896,27 +874,27 @@ main (int argc, char **argv)
           "fakesink", NULL) ||
       !test_have_program ("gst-launch-1.0", "gstreamer1.0-tools") ||
       !test_have_program ("timeout", "coreutils")) {
-    remove_path (cache_home);
+    test_remove_tree (cache_home);
     return TEST_EXIT_SKIP;
   }
   if (ges) {
 #ifdef HAVE_GES
     if (!have_ges_elements ()) {
-      remove_path (cache_home);
+      test_remove_tree (cache_home);
       return TEST_EXIT_SKIP;
     }
     s = ges_suite ();
 #else
     g_print ("SKIP: built without GES (Debian package libges-1.0-dev, then "
         "reconfigure)\n");
-    remove_path (cache_home);
+    test_remove_tree (cache_home);
     return TEST_EXIT_SKIP;
 #endif
   } else {
     s = clients_suite ();
   }
   failed = gst_check_run_suite (s, ges ? "clients-ges" : "clients", __FILE__);
-  remove_path (cache_home);
+  test_remove_tree (cache_home);
   g_free (cache_dir);
   g_free (cache_home);
   return failed;

@@ -2,6 +2,7 @@
  * Copyright (C) 2026 The gst-seedance developers */
 /* cache-dir and dry-run: one request, one payment. */
 #include "common/harness.h"
+#include "common/tmpdir.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -12,26 +13,6 @@ static gchar *
 new_dir (void)
 {
   return g_dir_make_tmp ("seedance-cache-XXXXXX", NULL);
-}
-
-static void
-remove_tree (const gchar * dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *path = g_build_filename (dir, name, NULL);
-
-    if (g_file_test (path, G_FILE_TEST_IS_DIR))
-      remove_tree (path);
-    else
-      g_unlink (path);
-    g_free (path);
-  }
-  if (d)
-    g_dir_close (d);
-  g_rmdir (dir);
 }
 
 /* Runs one pipeline "PROPS location=OUT ! fakesink", returns the final
@@ -111,7 +92,7 @@ GST_START_TEST (test_dry_run_sends_nothing_and_shows_the_real_body)
   g_free (body);
   g_free (key);
   g_ptr_array_unref (messages);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
   g_free (out);
   seedance_sim_free (sim);
@@ -169,7 +150,7 @@ GST_START_TEST (test_second_run_is_served_from_the_cache)
   g_bytes_unref (run2);
   g_free (origin);
   g_free (props);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (cache);
   g_free (dir);
   g_free (out1);
@@ -247,7 +228,7 @@ GST_START_TEST (test_killed_while_polling_then_rerun_resumes)
   g_free (base);
   g_free (cache_arg);
   g_free (props);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (cache);
   g_free (dir);
   g_free (out);
@@ -298,7 +279,7 @@ GST_START_TEST (test_two_at_once_create_one_task)
   gst_message_unref (msg);
   gst_object_unref (pipeline);
   g_free (desc);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
   g_free (out1);
   g_free (out2);
@@ -335,7 +316,7 @@ GST_START_TEST (test_journalled_failed_task_leads_to_a_new_create)
   g_free (origin);
   g_free (rest);
   g_free (props);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
   g_free (out);
   seedance_sim_free (sim);
@@ -377,7 +358,7 @@ GST_START_TEST (test_two_at_once_on_a_stale_journal_create_one_task)
   gst_object_unref (pipeline);
   g_free (desc);
   g_free (first_run);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
   g_free (out1);
   g_free (out2);
@@ -484,7 +465,7 @@ GST_START_TEST (test_corrupt_entry_is_replaced)
   g_free (name);
   g_free (key);
   g_free (props);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (cache);
   g_free (dir);
   g_free (out);
