@@ -2,11 +2,13 @@
  * Copyright (C) 2026 The gst-seedance developers
  *
  * The clip cache and task journal, on a temporary directory of its own.
- * GStreamer-free apart from the check framework. */
-#include <gst/check/gstcheck.h>
+ * GStreamer-free (bare libcheck). */
+#include <check.h>
+#include <gio/gio.h>
 
 #include "seedance/cache.h"
 #include "seedance/json-guard.h"
+#include "common/tmpdir.h"
 
 #include <glib/gstdio.h>
 #include <errno.h>
@@ -26,27 +28,6 @@
     "\"text\":\"a cat\"}],\"duration\":5}"
 #define TASK "{\"id\":\"cgt-1\",\"status\":\"succeeded\",\"content\":" \
     "{\"video_url\":\"https://cdn.example.com/v.mp4\"}}"
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir && (name = g_dir_read_name (dir))) {
-    gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-        !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
 
 static gchar *
 make_tmpdir (void)
@@ -75,7 +56,7 @@ key_of (const gchar * root, const gchar * body)
   gchar *key = seedance_cache_key (root, body, &err);
 
   fail_unless (key != NULL, "%s", err ? err->message : "");
-  fail_unless_equals_int (strlen (key), 64);
+  ck_assert_int_eq (strlen (key), 64);
   return key;
 }
 
@@ -116,7 +97,7 @@ too_deep (void)
   return text;
 }
 
-GST_START_TEST (test_key_is_canonical)
+START_TEST (test_key_is_canonical)
 {
   const gchar *canonical = "{\"a\":1,\"b\":{\"c\":\"x y\",\"d\":[3,"
       "{\"e\":true,\"f\":null}]}}";
@@ -134,15 +115,14 @@ GST_START_TEST (test_key_is_canonical)
   text = g_strconcat ("https://ark.example.com:443\n", canonical, NULL);
   key = key_of (ROOT, canonical);
   want = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
-  fail_unless_equals_string (key, want);
+  ck_assert_pstr_eq (key, want);
   g_free (want);
   g_free (text);
   g_free (key);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_key_differs)
+END_TEST
+START_TEST (test_key_differs)
 {
   GError *err = NULL;
 
@@ -178,7 +158,7 @@ GST_START_TEST (test_key_differs)
   fail_unless (same_key ("HTTPS://ARK.example.com/api/v3", BODY, ROOT, BODY));
 
   /* The error domain's name is what GLib shows in messages. */
-  fail_unless_equals_string (g_quark_to_string (SEEDANCE_CACHE_ERROR),
+  ck_assert_pstr_eq (g_quark_to_string (SEEDANCE_CACHE_ERROR),
       "seedance-cache-error-quark");
 
   /* Not JSON: no key. */
@@ -203,9 +183,8 @@ GST_START_TEST (test_key_differs)
   }
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_unusable_directory)
+END_TEST
+START_TEST (test_unusable_directory)
 {
   gchar *dir = make_tmpdir ();
   gchar *file = g_build_filename (dir, "a-file", NULL);
@@ -243,14 +222,12 @@ GST_START_TEST (test_unusable_directory)
   g_free (deep);
   g_free (below);
   g_free (file);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
+END_TEST
 /* The claim. */
-
 static SeedanceCache *
 open_cache_max (const gchar * dir, guint64 max_size)
 {
@@ -314,15 +291,13 @@ store_new (SeedanceCache * cache, const gchar * key, gsize len, guint seed,
   SeedanceSpool *spool;
   GError *err = NULL;
 
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_journal (claim, task_id, &err), "%s",
       err ? err->message : "");
   spool = spool_with (claim, data, len);
   fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
       err ? err->message : "");
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_HIT);
   seedance_spool_free (spool);
   seedance_cache_claim_free (claim);
   g_free (data);
@@ -461,7 +436,7 @@ cancel_later (gpointer user_data)
   return NULL;
 }
 
-GST_START_TEST (test_journal)
+START_TEST (test_journal)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -472,12 +447,11 @@ GST_START_TEST (test_journal)
   SeedanceCacheClaim *claim;
   GError *err = NULL;
 
-  fail_unless_equals_string (seedance_cache_get_dir (cache), dir);
+  ck_assert_pstr_eq (seedance_cache_get_dir (cache), dir);
 
   /* Nothing yet. */
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
   fail_if (g_file_test (path, G_FILE_TEST_EXISTS));
 
@@ -491,9 +465,9 @@ GST_START_TEST (test_journal)
     SeedanceCache *other = open_cache (dir);
 
     claim = claim_ok (other, key);
-    fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+    ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
         SEEDANCE_CACHE_JOURNALLED);
-    fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
+    ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim),
         "cgt-20250101-abc");
     fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
     seedance_cache_claim_free (claim);
@@ -504,13 +478,11 @@ GST_START_TEST (test_journal)
   claim = claim_ok (cache, key);
   fail_unless (g_unlink (path) == 0);
   seedance_cache_claim_forget_task (claim);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_if (g_file_test (path, G_FILE_TEST_EXISTS));
   seedance_cache_claim_free (claim);
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
   seedance_cache_claim_free (claim);
 
@@ -524,7 +496,7 @@ GST_START_TEST (test_journal)
   fail_unless (g_error_matches (err, SEEDANCE_CACHE_ERROR,
           SEEDANCE_CACHE_ERROR_FAILED));
   g_clear_error (&err);
-  fail_unless_equals_int (seedance_cache_peek (cache, "../escape"),
+  ck_assert_int_eq (seedance_cache_peek (cache, "../escape"),
       SEEDANCE_CACHE_MISS);
 
   g_free (upper);
@@ -532,13 +504,12 @@ GST_START_TEST (test_journal)
   g_free (path);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_corrupt_journal_is_removed)
+END_TEST
+START_TEST (test_corrupt_journal_is_removed)
 {
   gchar *deep = too_deep ();
   /* The last one would be a good journal but for its depth. */
@@ -559,12 +530,11 @@ GST_START_TEST (test_corrupt_journal_is_removed)
 
     fail_unless (g_file_set_contents (path, bad[i], -1, NULL));
     /* A dry run changes nothing. */
-    fail_unless_equals_int (seedance_cache_peek (cache, key),
-        SEEDANCE_CACHE_MISS);
+    ck_assert_int_eq (seedance_cache_peek (cache, key), SEEDANCE_CACHE_MISS);
     fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
 
     claim = claim_ok (cache, key);
-    fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+    ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
         SEEDANCE_CACHE_MISS);
     fail_unless (seedance_cache_claim_get_task_id (claim) == NULL);
     warning = seedance_cache_claim_get_warning (claim);
@@ -578,7 +548,7 @@ GST_START_TEST (test_corrupt_journal_is_removed)
 
     /* Reported once: then there is no journal. */
     claim = claim_ok (cache, key);
-    fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+    ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
         SEEDANCE_CACHE_MISS);
     fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
     seedance_cache_claim_free (claim);
@@ -587,15 +557,14 @@ GST_START_TEST (test_corrupt_journal_is_removed)
   g_free (path);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
   g_free (deep_journal);
   g_free (deep);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_store_and_hit)
+END_TEST
+START_TEST (test_store_and_hit)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -611,8 +580,7 @@ GST_START_TEST (test_store_and_hit)
 
   /* Nothing there: a miss, with nothing to read. */
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_get_clip_path (claim) == NULL);
   fail_unless (seedance_cache_claim_get_task_json (claim) == NULL);
 
@@ -634,16 +602,14 @@ GST_START_TEST (test_store_and_hit)
 
   /* Found again, and checked against its record (size and SHA-256). */
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_HIT);
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
-  fail_unless_equals_string (seedance_cache_claim_get_clip_path (claim), clip);
-  fail_unless_equals_string (seedance_cache_claim_get_task_json (claim), TASK);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-1");
-  fail_unless_equals_int64 (seedance_cache_claim_get_created_at (claim),
-      created_at);
+  ck_assert_pstr_eq (seedance_cache_claim_get_clip_path (claim), clip);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_json (claim), TASK);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-1");
+  ck_assert_int_eq (seedance_cache_claim_get_created_at (claim), created_at);
   fail_unless (g_file_get_contents (clip, &contents, &got, NULL));
-  fail_unless_equals_uint64 (got, len);
+  ck_assert_uint_eq (got, len);
   fail_unless (memcmp (contents, data, len) == 0);
   g_free (contents);
   seedance_cache_claim_free (claim);
@@ -657,7 +623,7 @@ GST_START_TEST (test_store_and_hit)
         ",\"created_at\":%" G_GINT64_FORMAT "}", len, sha, created_at);
 
     fail_unless (g_file_get_contents (record, &contents, NULL, NULL));
-    fail_unless_equals_string (contents, expect);
+    ck_assert_pstr_eq (contents, expect);
     g_free (contents);
     g_free (expect);
     g_free (sha);
@@ -676,9 +642,9 @@ GST_START_TEST (test_store_and_hit)
     seedance_spool_free (spool);
     seedance_cache_claim_free (claim);
     claim = claim_ok (cache, key2);
-    fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+    ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
         SEEDANCE_CACHE_HIT);
-    fail_unless_equals_string (seedance_cache_claim_get_task_json (claim),
+    ck_assert_pstr_eq (seedance_cache_claim_get_task_json (claim),
         "not json at all");
     seedance_cache_claim_free (claim);
     g_free (key2);
@@ -688,26 +654,23 @@ GST_START_TEST (test_store_and_hit)
   g_free (clip);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
+END_TEST
 #define SMALL_CLIP 36
-
 /* The entry does not check out: the claim removes clip and record, says
  * so, and goes on as a miss; the next claim finds nothing and says
  * nothing. */
-static void
+    static void
 check_corrupt (SeedanceCache * cache, const gchar * key)
 {
   gchar *clip = entry (cache, key, ".mp4");
   SeedanceCacheClaim *claim;
 
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   check_warned (claim, clip);
   fail_unless (seedance_cache_claim_get_clip_path (claim) == NULL);
   fail_unless (seedance_cache_claim_get_task_json (claim) == NULL);
@@ -716,14 +679,13 @@ check_corrupt (SeedanceCache * cache, const gchar * key)
   seedance_cache_claim_free (claim);
 
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
   seedance_cache_claim_free (claim);
   g_free (clip);
 }
 
-GST_START_TEST (test_damaged_clip_is_removed)
+START_TEST (test_damaged_clip_is_removed)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -741,7 +703,7 @@ GST_START_TEST (test_damaged_clip_is_removed)
   /* Same size, one byte changed. */
   store_new (cache, key, SMALL_CLIP, 8, "cgt-1");
   fail_unless (g_file_get_contents (clip, &contents, &len, NULL));
-  fail_unless_equals_uint64 (len, SMALL_CLIP);
+  ck_assert_uint_eq (len, SMALL_CLIP);
   contents[20] ^= 1;
   fail_unless (g_file_set_contents (clip, contents, len, NULL));
   g_free (contents);
@@ -785,15 +747,14 @@ GST_START_TEST (test_damaged_clip_is_removed)
   g_free (record);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
+END_TEST
 /* Records of the first format had no created_at: such a clip is still a
  * hit, stored when its file was written. */
-GST_START_TEST (test_record_without_created_at)
+START_TEST (test_record_without_created_at)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -813,13 +774,11 @@ GST_START_TEST (test_record_without_created_at)
   fail_unless (g_file_set_contents (record, text, -1, NULL));
   fail_unless (stat (clip, &st) == 0);
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_HIT);
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
-      "cgt-old");
-  fail_unless_equals_string (seedance_cache_claim_get_task_json (claim), TASK);
-  fail_unless_equals_int64 (seedance_cache_claim_get_created_at (claim),
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-old");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_json (claim), TASK);
+  ck_assert_int_eq (seedance_cache_claim_get_created_at (claim),
       (gint64) st.st_mtime);
   seedance_cache_claim_free (claim);
 
@@ -830,12 +789,11 @@ GST_START_TEST (test_record_without_created_at)
   g_free (clip);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
+END_TEST
 /* What the crashing child holds open, reachable so that a leak checker
  * does not take it for lost. */
 static SeedanceCacheClaim *crashing_claim;
@@ -879,7 +837,7 @@ age_spool_files (const gchar * dir, gint64 seconds)
     g_dir_close (d);
 }
 
-GST_START_TEST (test_crash_leaves_no_half_entry)
+START_TEST (test_crash_leaves_no_half_entry)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -914,16 +872,16 @@ GST_START_TEST (test_crash_leaves_no_half_entry)
     raise (SIGKILL);
     _exit (3);
   }
-  fail_unless_equals_int (waitpid (pid, &status, 0), pid);
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
   fail_unless (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL,
       "the child did not get as far as the download (status %d)", status);
 
   fail_if (has (cache, key, ".mp4"), "a crash left a clip");
   fail_if (has (cache, key, ".json"), "a crash left a record");
   fail_unless (has (cache, key, ".task"), "a crash lost the task");
-  fail_unless_equals_int (seedance_cache_peek (cache, key),
+  ck_assert_int_eq (seedance_cache_peek (cache, key),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_int (count_spool_files (dir), 1);
+  ck_assert_int_eq (count_spool_files (dir), 1);
   /* A live download of another element looks the same, but for its age:
    * age the crash's leftover by two days, and add a fresh one. */
   age_spool_files (dir, 2 * 24 * 3600);
@@ -937,31 +895,29 @@ GST_START_TEST (test_crash_leaves_no_half_entry)
   }
 
   claim = claim_at_once (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
-      "cgt-crash");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-crash");
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
   spool = spool_with (claim, data, 4096);
   fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
       err ? err->message : "");
   seedance_spool_free (spool);
   seedance_cache_claim_free (claim);
-  fail_unless_equals_int (seedance_cache_peek (cache, key), SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_peek (cache, key), SEEDANCE_CACHE_HIT);
   /* The next download of the key removed what the crash left, and only
    * that. */
-  fail_unless_equals_int (count_spool_files (dir), 1);
+  ck_assert_int_eq (count_spool_files (dir), 1);
 
   g_free (data);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_claim_excludes_another_cache)
+END_TEST
+START_TEST (test_claim_excludes_another_cache)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *a = open_cache (dir);
@@ -973,13 +929,12 @@ GST_START_TEST (test_claim_excludes_another_cache)
   GThread *thread;
 
   holder = claim_ok (a, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (holder),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (holder),
       SEEDANCE_CACHE_MISS);
 
   /* Another key is another lock. */
   claim = claim_at_once (b, other);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   seedance_cache_claim_free (claim);
 
   thread = g_thread_new ("claimant", claimant_run, &c);
@@ -992,15 +947,14 @@ GST_START_TEST (test_claim_excludes_another_cache)
   seedance_cache_claim_free (holder);
   g_thread_join (thread);
   fail_unless (c.claim != NULL, "%s", c.error ? c.error->message : "");
-  fail_unless_equals_int (seedance_cache_claim_get_kind (c.claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (c.claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (c.claim),
-      "cgt-1");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (c.claim), "cgt-1");
   seedance_cache_claim_free (c.claim);
 
   /* And free again afterwards. */
   claim = claim_at_once (a, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
   seedance_cache_claim_free (claim);
 
@@ -1008,13 +962,11 @@ GST_START_TEST (test_claim_excludes_another_cache)
   g_free (key);
   seedance_cache_free (a);
   seedance_cache_free (b);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-static void
+END_TEST static void
 check_no_secret (const gchar * path, const gchar * const *needles)
 {
   GDir *dir = g_dir_open (path, 0, NULL);
@@ -1043,7 +995,7 @@ check_no_secret (const gchar * path, const gchar * const *needles)
   g_dir_close (dir);
 }
 
-GST_START_TEST (test_nothing_but_what_was_given)
+START_TEST (test_nothing_but_what_was_given)
 {
   const gchar *const needles[] = { "Bearer", "Authorization", "api_key",
     "ARK_API_KEY", NULL
@@ -1073,13 +1025,12 @@ GST_START_TEST (test_nothing_but_what_was_given)
   g_free (key2);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_claim_miss_journal_store)
+END_TEST
+START_TEST (test_claim_miss_journal_store)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *a = open_cache (dir);
@@ -1097,12 +1048,11 @@ GST_START_TEST (test_claim_miss_journal_store)
   gint64 before, after;
   gsize got;
 
-  fail_unless_equals_int (seedance_cache_peek (a, key), SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_peek (a, key), SEEDANCE_CACHE_MISS);
 
   claim = claim_ok (a, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
-  fail_unless_equals_string (seedance_cache_claim_get_key (claim), key);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
+  ck_assert_pstr_eq (seedance_cache_claim_get_key (claim), key);
   fail_unless (seedance_cache_claim_get_task_id (claim) == NULL);
   fail_unless (seedance_cache_claim_get_clip_path (claim) == NULL);
   fail_unless (seedance_cache_claim_get_warning (claim) == NULL);
@@ -1112,10 +1062,9 @@ GST_START_TEST (test_claim_miss_journal_store)
   fail_unless (seedance_cache_claim_journal (claim, "cgt-42", &err), "%s",
       err ? err->message : "");
   after = g_get_real_time () / G_USEC_PER_SEC;
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
-      "cgt-42");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-42");
   fail_unless (seedance_cache_claim_get_created_at (claim) >= before &&
       seedance_cache_claim_get_created_at (claim) <= after);
   /* Journalled at once, in the file: a crash from here loses nothing. */
@@ -1124,8 +1073,7 @@ GST_START_TEST (test_claim_miss_journal_store)
   fail_if (seedance_cache_claim_journal (claim, "cgt-43", &err));
   g_clear_error (&err);
   /* A dry run sees it and does not wait for the lock. */
-  fail_unless_equals_int (seedance_cache_peek (b, key),
-      SEEDANCE_CACHE_JOURNALLED);
+  ck_assert_int_eq (seedance_cache_peek (b, key), SEEDANCE_CACHE_JOURNALLED);
 
   /* A second claimant (another cache object, another thread) waits while
    * the first generates. */
@@ -1134,18 +1082,16 @@ GST_START_TEST (test_claim_miss_journal_store)
   fail_if (g_atomic_int_get (&c.done), "the second claim did not wait");
 
   spool = spool_with (claim, data, len);
-  fail_unless_equals_uint64 (seedance_spool_get_size (spool), len);
+  ck_assert_uint_eq (seedance_spool_get_size (spool), len);
   g_atomic_int_set (&stored, 1);
   fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
       err ? err->message : "");
   fail_unless (seedance_spool_is_committed (spool));
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_HIT);
   clip = entry (a, key, ".mp4");
-  fail_unless_equals_string (seedance_cache_claim_get_clip_path (claim), clip);
-  fail_unless_equals_string (seedance_cache_claim_get_task_json (claim), TASK);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
-      "cgt-42");
+  ck_assert_pstr_eq (seedance_cache_claim_get_clip_path (claim), clip);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_json (claim), TASK);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-42");
   fail_if (has (a, key, ".task"), "the journal outlived the store");
 
   /* Served from the cache as soon as the clip is stored, while the first
@@ -1153,18 +1099,15 @@ GST_START_TEST (test_claim_miss_journal_store)
   g_thread_join (thread);
   fail_unless (c.claim != NULL, "%s", c.error ? c.error->message : "");
   fail_unless (c.stored_when_claimed, "the second claim did not wait");
-  fail_unless_equals_int (seedance_cache_claim_get_kind (c.claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (c.claim),
       SEEDANCE_CACHE_HIT);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (c.claim),
-      "cgt-42");
-  fail_unless_equals_string (seedance_cache_claim_get_clip_path (c.claim),
-      clip);
-  fail_unless_equals_string (seedance_cache_claim_get_task_json (c.claim),
-      TASK);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (c.claim), "cgt-42");
+  ck_assert_pstr_eq (seedance_cache_claim_get_clip_path (c.claim), clip);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_json (c.claim), TASK);
   fail_unless (seedance_cache_claim_get_created_at (c.claim) >= before);
   fail_unless (seedance_cache_claim_get_warning (c.claim) == NULL);
   fail_unless (g_file_get_contents (clip, &contents, &got, NULL));
-  fail_unless_equals_uint64 (got, len);
+  ck_assert_uint_eq (got, len);
   fail_unless (memcmp (contents, data, len) == 0);
   g_free (contents);
   seedance_cache_claim_free (c.claim);
@@ -1173,14 +1116,12 @@ GST_START_TEST (test_claim_miss_journal_store)
   seedance_cache_claim_free (claim);
   /* Freeing the spool after the store leaves the clip. */
   fail_unless (g_file_test (clip, G_FILE_TEST_IS_REGULAR));
-  fail_unless_equals_int (seedance_cache_peek (a, key), SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_peek (a, key), SEEDANCE_CACHE_HIT);
 
   /* And again, later. */
   claim = claim_ok (a, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_HIT);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
-      "cgt-42");
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_HIT);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-42");
   seedance_cache_claim_free (claim);
 
   g_free (clip);
@@ -1188,13 +1129,12 @@ GST_START_TEST (test_claim_miss_journal_store)
   g_free (key);
   seedance_cache_free (a);
   seedance_cache_free (b);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_processes_cooperate)
+END_TEST
+START_TEST (test_processes_cooperate)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -1238,14 +1178,14 @@ GST_START_TEST (test_processes_cooperate)
   {
     GPollFD pfd = { fds[0], G_IO_IN, 0 };
 
-    fail_unless_equals_int (g_poll (&pfd, 1, 300), 0);
+    ck_assert_int_eq (g_poll (&pfd, 1, 300), 0);
   }
   spool = spool_with (claim, data, 4096);
   fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
       err ? err->message : "");
-  fail_unless_equals_int (read (fds[0], &byte, 1), 1);
-  fail_unless_equals_int (byte, 'y');
-  fail_unless_equals_int (waitpid (pid, &status, 0), pid);
+  ck_assert_int_eq (read (fds[0], &byte, 1), 1);
+  ck_assert_int_eq (byte, 'y');
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
   /* Its verdict came through the pipe; its exit status may be a leak
    * checker's. */
   fail_unless (WIFEXITED (status));
@@ -1256,13 +1196,12 @@ GST_START_TEST (test_processes_cooperate)
   g_free (data);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_forget_task)
+END_TEST
+START_TEST (test_forget_task)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -1276,54 +1215,50 @@ GST_START_TEST (test_forget_task)
 
   /* A rerun resumes the journalled task. */
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-a");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-a");
   fail_unless (seedance_cache_claim_get_created_at (claim) > 0);
   fail_unless (seedance_cache_claim_get_clip_path (claim) == NULL);
 
   /* It cannot be resumed: gone from the journal, and the claim is a miss
    * that still holds the lock and may journal a new task. */
   seedance_cache_claim_forget_task (claim);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_get_task_id (claim) == NULL);
   fail_if (has (cache, key, ".task"));
-  fail_unless_equals_int (seedance_cache_peek (cache, key),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_peek (cache, key), SEEDANCE_CACHE_MISS);
   fail_unless (seedance_cache_claim_journal (claim, "cgt-b", NULL));
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
   seedance_cache_claim_free (claim);
 
   /* Only the task the claim was given is forgotten. */
   claim = claim_ok (cache, key);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-b");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-b");
   /* Another task journalled meanwhile (by hand here: the lock keeps every
    * claimant out) stays. */
   fail_unless (g_file_set_contents (journal,
           "{\"task_id\":\"cgt-c\",\"created_at\":1}", -1, NULL));
   seedance_cache_claim_forget_task (claim);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   fail_unless (has (cache, key, ".task"));
   seedance_cache_claim_free (claim);
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-c");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-c");
   seedance_cache_claim_free (claim);
 
   g_free (journal);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_claim_wait_is_cancellable)
+END_TEST
+START_TEST (test_claim_wait_is_cancellable)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *a = open_cache (dir);
@@ -1366,7 +1301,7 @@ GST_START_TEST (test_claim_wait_is_cancellable)
   g_cancellable_reset (cancellable);
   claim = seedance_cache_claim (b, key, cancellable, &err);
   fail_unless (claim != NULL, "%s", err ? err->message : "");
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
   seedance_cache_claim_free (claim);
 
@@ -1375,8 +1310,7 @@ GST_START_TEST (test_claim_wait_is_cancellable)
    * and one cancelled before that removes nothing. */
   store_new (a, key2, 1000, 6, "cgt-2");
   holder = claim_ok (a, key2);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (holder),
-      SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (holder), SEEDANCE_CACHE_HIT);
   fail_unless (g_unlink (clip2) == 0);
   g_cancellable_reset (cancellable);
   start = g_get_monotonic_time ();
@@ -1393,8 +1327,7 @@ GST_START_TEST (test_claim_wait_is_cancellable)
   g_cancellable_reset (cancellable);
   claim = seedance_cache_claim (b, key2, cancellable, &err);
   fail_unless (claim != NULL, "%s", err ? err->message : "");
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   check_warned (claim, clip2);
   fail_if (has (a, key2, ".json"));
   seedance_cache_claim_free (claim);
@@ -1405,13 +1338,12 @@ GST_START_TEST (test_claim_wait_is_cancellable)
   g_free (key);
   seedance_cache_free (a);
   seedance_cache_free (b);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_readers_share)
+END_TEST
+START_TEST (test_readers_share)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *a = open_cache (dir);
@@ -1424,7 +1356,7 @@ GST_START_TEST (test_readers_share)
 
   store_new (a, key, 5000, 3, "cgt-r");
   reader1 = claim_ok (a, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (reader1),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (reader1),
       SEEDANCE_CACHE_HIT);
 
   /* A second reader, in another cache object, does not wait for the
@@ -1434,10 +1366,9 @@ GST_START_TEST (test_readers_share)
   watchdog_stop (dog);
   fail_unless (reader2 != NULL, "the second reader waited: %s",
       err ? err->message : "");
-  fail_unless_equals_int (seedance_cache_claim_get_kind (reader2),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (reader2),
       SEEDANCE_CACHE_HIT);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (reader2),
-      "cgt-r");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (reader2), "cgt-r");
 
   seedance_cache_claim_free (reader1);
   seedance_cache_claim_free (reader2);
@@ -1445,13 +1376,12 @@ GST_START_TEST (test_readers_share)
   g_free (key);
   seedance_cache_free (a);
   seedance_cache_free (b);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_claim_removes_corrupt_entries)
+END_TEST
+START_TEST (test_claim_removes_corrupt_entries)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -1467,12 +1397,10 @@ GST_START_TEST (test_claim_removes_corrupt_entries)
    * claim goes on as a miss. */
   store_new (cache, key, 2000, 4, "cgt-1");
   fail_unless (g_file_set_contents (record, "{\"size\":", -1, NULL));
-  fail_unless_equals_int (seedance_cache_peek (cache, key),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_peek (cache, key), SEEDANCE_CACHE_MISS);
   fail_unless (has (cache, key, ".json"), "a peek changed something");
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   check_warned (claim, clip);
   fail_if (has (cache, key, ".json"));
   fail_if (has (cache, key, ".mp4"));
@@ -1489,8 +1417,7 @@ GST_START_TEST (test_claim_removes_corrupt_entries)
   fail_unless (g_file_set_contents (clip, contents, len, NULL));
   g_free (contents);
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   check_warned (claim, clip);
   fail_if (has (cache, key, ".mp4"));
   seedance_cache_claim_free (claim);
@@ -1498,8 +1425,7 @@ GST_START_TEST (test_claim_removes_corrupt_entries)
   /* A journal that is not one. */
   fail_unless (g_file_set_contents (journal, "{\"task_id\":7}", -1, NULL));
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_MISS);
   check_warned (claim, journal);
   fail_if (has (cache, key, ".task"));
   seedance_cache_claim_free (claim);
@@ -1519,11 +1445,10 @@ GST_START_TEST (test_claim_removes_corrupt_entries)
   fail_unless (g_file_set_contents (journal,
           "{\"task_id\":\"cgt-9\",\"created_at\":1700000000}", -1, NULL));
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim), "cgt-9");
-  fail_unless_equals_int64 (seedance_cache_claim_get_created_at (claim),
-      1700000000);
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-9");
+  ck_assert_int_eq (seedance_cache_claim_get_created_at (claim), 1700000000);
   check_warned (claim, clip);
   seedance_cache_claim_free (claim);
 
@@ -1532,13 +1457,11 @@ GST_START_TEST (test_claim_removes_corrupt_entries)
   g_free (clip);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-static void
+END_TEST static void
 check_mode (const gchar * path, guint mode)
 {
   struct stat st;
@@ -1548,7 +1471,7 @@ check_mode (const gchar * path, guint mode)
       st.st_mode & 07777, mode);
 }
 
-GST_START_TEST (test_modes)
+START_TEST (test_modes)
 {
   gchar *top = make_tmpdir ();
   gchar *parent = g_build_filename (top, "a", NULL);
@@ -1589,33 +1512,30 @@ GST_START_TEST (test_modes)
     g_free (path);
   }
   g_dir_close (d);
-  fail_unless_equals_int (files, 5);
+  ck_assert_int_eq (files, 5);
 
   umask (old_mask);
   g_free (data);
   g_free (key2);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (top);
+  test_remove_tree (top);
   g_free (dir);
   g_free (parent);
   g_free (top);
 }
 
-GST_END_TEST;
-
+END_TEST
 #define CLIP_SIZE 1000
-
 /* Room for two clips of CLIP_SIZE, not three. */
 #define ROOM_FOR_TWO (2 * CLIP_SIZE + CLIP_SIZE / 2)
-
 static gboolean
 kept (SeedanceCache * cache, const gchar * key)
 {
   gboolean clip = has (cache, key, ".mp4");
 
   /* Clip and record go together. */
-  fail_unless_equals_int (clip, has (cache, key, ".json"));
+  ck_assert_int_eq (clip, has (cache, key, ".json"));
   return clip;
 }
 
@@ -1624,12 +1544,11 @@ use (SeedanceCache * cache, const gchar * key)
 {
   SeedanceCacheClaim *claim = claim_ok (cache, key);
 
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
-      SEEDANCE_CACHE_HIT);
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim), SEEDANCE_CACHE_HIT);
   seedance_cache_claim_free (claim);
 }
 
-GST_START_TEST (test_evicts_least_recently_used)
+START_TEST (test_evicts_least_recently_used)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache_max (dir, ROOM_FOR_TWO);
@@ -1639,7 +1558,7 @@ GST_START_TEST (test_evicts_least_recently_used)
   gchar *pending = key_of (ROOT, "{\"n\":\"pending\"}");
   SeedanceCacheClaim *claim;
 
-  fail_unless_equals_uint64 (seedance_cache_get_max_size (cache), ROOM_FOR_TWO);
+  ck_assert_uint_eq (seedance_cache_get_max_size (cache), ROOM_FOR_TWO);
 
   /* A task journalled and not yet delivered: never evicted. */
   claim = claim_ok (cache, pending);
@@ -1657,9 +1576,8 @@ GST_START_TEST (test_evicts_least_recently_used)
   fail_if (kept (cache, two), "the least recently used clip was kept");
   fail_unless (kept (cache, three));
   fail_unless (has (cache, pending, ".task"));
-  fail_unless_equals_int (seedance_cache_peek (cache, two),
-      SEEDANCE_CACHE_MISS);
-  fail_unless_equals_int (seedance_cache_peek (cache, pending),
+  ck_assert_int_eq (seedance_cache_peek (cache, two), SEEDANCE_CACHE_MISS);
+  ck_assert_int_eq (seedance_cache_peek (cache, pending),
       SEEDANCE_CACHE_JOURNALLED);
 
   /* No bound: nothing is evicted. */
@@ -1676,13 +1594,12 @@ GST_START_TEST (test_evicts_least_recently_used)
   g_free (two);
   g_free (one);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_evict_spares_locked_entries)
+END_TEST
+START_TEST (test_evict_spares_locked_entries)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache_max (dir, ROOM_FOR_TWO);
@@ -1733,13 +1650,12 @@ GST_START_TEST (test_evict_spares_locked_entries)
   g_free (one);
   seedance_cache_free (other);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_too_large_keeps_journal)
+END_TEST
+START_TEST (test_too_large_keeps_journal)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache_max (dir, 100);
@@ -1759,11 +1675,11 @@ GST_START_TEST (test_too_large_keeps_journal)
   g_clear_error (&err);
   /* Nothing stored, the task still journalled, the download still there
    * for the caller to play. */
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
   fail_if (seedance_spool_is_committed (spool));
-  fail_unless_equals_int (seedance_spool_pread (spool, back, sizeof (back), 0,
-          NULL), 101);
+  ck_assert_int_eq (seedance_spool_pread (spool, back, sizeof (back), 0, NULL),
+      101);
   fail_unless (memcmp (back, data, 101) == 0);
   fail_if (has (cache, key, ".mp4"));
   fail_if (has (cache, key, ".json"));
@@ -1774,10 +1690,9 @@ GST_START_TEST (test_too_large_keeps_journal)
   /* A rerun downloads the same task instead of paying again; a clip of
    * exactly max_size fits. */
   claim = claim_ok (cache, key);
-  fail_unless_equals_int (seedance_cache_claim_get_kind (claim),
+  ck_assert_int_eq (seedance_cache_claim_get_kind (claim),
       SEEDANCE_CACHE_JOURNALLED);
-  fail_unless_equals_string (seedance_cache_claim_get_task_id (claim),
-      "cgt-big");
+  ck_assert_pstr_eq (seedance_cache_claim_get_task_id (claim), "cgt-big");
   spool = spool_with (claim, data, 100);
   fail_unless (seedance_cache_claim_store (claim, spool, TASK, &err), "%s",
       err ? err->message : "");
@@ -1788,13 +1703,12 @@ GST_START_TEST (test_too_large_keeps_journal)
   g_free (data);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-GST_START_TEST (test_spool_target)
+END_TEST
+START_TEST (test_spool_target)
 {
   gchar *dir = make_tmpdir ();
   SeedanceCache *cache = open_cache (dir);
@@ -1808,7 +1722,7 @@ GST_START_TEST (test_spool_target)
 
   spool = seedance_cache_claim_new_spool (claim, &err);
   fail_unless (spool != NULL, "%s", err ? err->message : "");
-  fail_unless_equals_string (seedance_spool_get_target (spool), clip);
+  ck_assert_pstr_eq (seedance_spool_get_target (spool), clip);
   /* Another key's spool is refused. */
   fail_unless (seedance_cache_claim_journal (claim2, "cgt-x", NULL));
   fail_if (seedance_cache_claim_store (claim2, spool, TASK, &err));
@@ -1826,16 +1740,14 @@ GST_START_TEST (test_spool_target)
   g_free (other);
   g_free (key);
   seedance_cache_free (cache);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
+END_TEST
 /* The default directory is read once per process by GLib, so each case
  * runs in a process of its own: this program, with an argument. */
 #define PRINT_DEFAULT_DIR "--print-default-dir"
-
 static gchar *
 default_dir_with (const gchar * seedance_dir, const gchar * xdg)
 {
@@ -1859,24 +1771,24 @@ default_dir_with (const gchar * seedance_dir, const gchar * xdg)
   return out;
 }
 
-GST_START_TEST (test_default_dir)
+START_TEST (test_default_dir)
 {
   gchar *dir;
 
   dir = default_dir_with (NULL, "/tmp/xdg-cache");
-  fail_unless_equals_string (dir, "/tmp/xdg-cache/gst-seedance");
+  ck_assert_pstr_eq (dir, "/tmp/xdg-cache/gst-seedance");
   g_free (dir);
   dir = default_dir_with ("", "/tmp/xdg-cache");
-  fail_unless_equals_string (dir, "/tmp/xdg-cache/gst-seedance");
+  ck_assert_pstr_eq (dir, "/tmp/xdg-cache/gst-seedance");
   g_free (dir);
   dir = default_dir_with ("/srv/clips", "/tmp/xdg-cache");
-  fail_unless_equals_string (dir, "/srv/clips");
+  ck_assert_pstr_eq (dir, "/srv/clips");
   g_free (dir);
 
   /* In this process too. */
   g_setenv ("SEEDANCE_CACHE_DIR", "/srv/other", TRUE);
   dir = seedance_cache_default_dir ();
-  fail_unless_equals_string (dir, "/srv/other");
+  ck_assert_pstr_eq (dir, "/srv/other");
   g_free (dir);
   g_unsetenv ("SEEDANCE_CACHE_DIR");
   {
@@ -1884,14 +1796,13 @@ GST_START_TEST (test_default_dir)
         NULL);
 
     dir = seedance_cache_default_dir ();
-    fail_unless_equals_string (dir, want);
+    ck_assert_pstr_eq (dir, want);
     g_free (dir);
     g_free (want);
   }
 }
 
-GST_END_TEST;
-
+END_TEST
 /* A directory nobody may write in, root included where the file system
  * allows it (the immutable flag). */
 static gboolean
@@ -1922,7 +1833,7 @@ make_read_only (const gchar * path, gboolean on)
   return ok;
 }
 
-GST_START_TEST (test_read_only_directory)
+START_TEST (test_read_only_directory)
 {
   gchar *dir = make_tmpdir ();
   gchar *ro = g_build_filename (dir, "ro", NULL);
@@ -1950,13 +1861,11 @@ GST_START_TEST (test_read_only_directory)
 
   g_free (below);
   g_free (ro);
-  remove_tree (dir);
+  test_remove_tree (dir);
   g_free (dir);
 }
 
-GST_END_TEST;
-
-static Suite *
+END_TEST static Suite *
 cache_suite (void)
 {
   Suite *s = suite_create ("cache");
@@ -1993,6 +1902,9 @@ cache_suite (void)
 int
 main (int argc, char **argv)
 {
+  SRunner *sr;
+  int failed;
+
   /* For test_default_dir: before anything reads the user's directories. */
   if (argc == 2 && strcmp (argv[1], PRINT_DEFAULT_DIR) == 0) {
     gchar *dir = seedance_cache_default_dir ();
@@ -2001,6 +1913,13 @@ main (int argc, char **argv)
     g_free (dir);
     return 0;
   }
-  gst_check_init (&argc, &argv);
-  return gst_check_run_suite (cache_suite (), "cache", __FILE__);
+  /* As GTest and GStreamer's check framework did: a GLib warning or
+   * critical fails the test. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING |
+      G_LOG_LEVEL_CRITICAL);
+  sr = srunner_create (cache_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@
  * host does (drops, short bodies, Range ignored), a file that changes size
  * or a signed URL that expired is reported, failures without progress end
  * in RETRIES_EXHAUSTED, and a cancel ends any wait at once. */
+#include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -36,6 +37,9 @@ typedef struct
   GBytes *replacement;
 } Fixture;
 
+/* The running test's (each test runs in a process of its own). */
+static Fixture fixture;
+
 static GBytes *
 random_bytes (gsize len, guint32 seed)
 {
@@ -57,7 +61,7 @@ replace_file (const gchar * path, GBytes * bytes)
   gsize len;
   const gchar *data = g_bytes_get_data (bytes, &len);
 
-  g_assert_true (g_file_set_contents (path, data, len, NULL));
+  ck_assert (g_file_set_contents (path, data, len, NULL));
 }
 
 /* The task's video URL, as a query answers it now. */
@@ -69,23 +73,25 @@ query_video_url (Fixture * f)
       &err);
   gchar *url;
 
-  g_assert_no_error (err);
-  g_assert_nonnull (task->video_url);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_ptr_nonnull (task->video_url);
   url = g_strdup (task->video_url);
   seedance_task_free (task);
   return url;
 }
 
 static void
-fixture_set_up (Fixture * f, gconstpointer data)
+fixture_set_up (void)
 {
+  Fixture *f = &fixture;
   SeedanceHttpConfig http_config = { 0, };
   SeedanceClientConfig client_config = { 0, };
   GError *err = NULL;
   gint64 deadline;
 
+  memset (f, 0, sizeof (*f));
   f->dir = g_dir_make_tmp ("seedance-download-XXXXXX", NULL);
-  g_assert_nonnull (f->dir);
+  ck_assert_ptr_nonnull (f->dir);
   f->video_path = g_build_filename (f->dir, "video.mp4", NULL);
   f->video = random_bytes (FILE_SIZE, 7);
   replace_file (f->video_path, f->video);
@@ -94,8 +100,8 @@ fixture_set_up (Fixture * f, gconstpointer data)
   seedance_sim_set_api_key (f->sim, API_KEY);
   seedance_sim_set_schedule (f->sim, 10, 10);
   seedance_sim_set_video_file (f->sim, f->video_path);
-  g_assert_true (seedance_sim_start (f->sim, 0, &err));
-  g_assert_no_error (err);
+  ck_assert (seedance_sim_start (f->sim, 0, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
 
   f->cancellable = g_cancellable_new ();
   http_config.connect_timeout_s = 5;
@@ -111,7 +117,7 @@ fixture_set_up (Fixture * f, gconstpointer data)
   f->http = seedance_client_get_http (f->client);
 
   f->task_id = seedance_sim_create_task (f->sim, CREATE_BODY, &err);
-  g_assert_no_error (err);
+  ck_assert_msg (err == NULL, "%s", err->message);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   for (;;) {
     gchar *status = seedance_sim_get_task_status (f->sim, f->task_id);
@@ -120,7 +126,7 @@ fixture_set_up (Fixture * f, gconstpointer data)
     g_free (status);
     if (done)
       break;
-    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    ck_assert_int_lt (g_get_monotonic_time (), deadline);
     g_usleep (10000);
   }
   f->url = query_video_url (f);
@@ -130,12 +136,14 @@ fixture_set_up (Fixture * f, gconstpointer data)
 }
 
 static void
-fixture_tear_down (Fixture * f, gconstpointer data)
+fixture_tear_down (void)
 {
+  Fixture *f = &fixture;
+
   g_ptr_array_unref (f->log);
   g_free (f->url);
   g_free (f->task_id);
-  seedance_client_free (f->client);   /* and its transport, f->http */
+  seedance_client_free (f->client);     /* and its transport, f->http */
   g_object_unref (f->cancellable);
   seedance_sim_free (f->sim);
   g_clear_pointer (&f->replacement, g_bytes_unref);
@@ -190,9 +198,9 @@ assert_same (GByteArray * got, GBytes * want, gsize from)
   gsize len;
   const guint8 *data = g_bytes_get_data (want, &len);
 
-  g_assert_cmpuint (got->len, ==, len - from);
+  ck_assert_uint_eq (got->len, len - from);
   /* (Not g_assert_cmpmem: it would print megabytes.) */
-  g_assert_true (memcmp (got->data, data + from, got->len) == 0);
+  ck_assert (memcmp (got->data, data + from, got->len) == 0);
 }
 
 /* The Range headers of the video requests, in order, "-" for none. */
@@ -231,86 +239,89 @@ add_fault (Fixture * f, SeedanceSimFaultKind kind, guint times,
 
 /* --- the file, whole --- */
 
-static void
-test_whole_file (Fixture * f, gconstpointer data)
+START_TEST (test_whole_file)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
   gchar *ranges;
   gboolean eof = FALSE;
 
-  g_assert_cmpint (seedance_download_get_size (d), ==, -1);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert_int_eq (seedance_download_get_size (d), -1);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 0);
-  g_assert_cmpint (seedance_download_get_size (d), ==, FILE_SIZE);
-  g_assert_cmpuint (seedance_download_get_position (d), ==, FILE_SIZE);
-  g_assert_cmpuint (seedance_download_get_host_status (d), ==, 0);
+  ck_assert_int_eq (seedance_download_get_size (d), FILE_SIZE);
+  ck_assert_uint_eq (seedance_download_get_position (d), FILE_SIZE);
+  ck_assert_uint_eq (seedance_download_get_host_status (d), 0);
   /* One request, asking for the file from byte 0; nothing logged. */
   ranges = video_ranges (f);
-  g_assert_cmpstr (ranges, ==, "bytes=0-");
-  g_assert_cmpuint (f->log->len, ==, 0);
+  ck_assert_pstr_eq (ranges, "bytes=0-");
+  ck_assert_uint_eq (f->log->len, 0);
   /* Another pump at the end: the end again, no request. */
-  g_assert_true (seedance_download_pump (d, collect, got, &eof, &err));
-  g_assert_true (eof);
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, 1);
+  ck_assert (seedance_download_pump (d, collect, got, &eof, &err));
+  ck_assert (eof);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      1);
 
   g_free (ranges);
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
-static void
-test_seek (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_seek)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
   gchar *ranges;
 
   seedance_download_seek (d, 1000000);
-  g_assert_cmpuint (seedance_download_get_position (d), ==, 1000000);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert_uint_eq (seedance_download_get_position (d), 1000000);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 1000000);
   ranges = video_ranges (f);
-  g_assert_cmpstr (ranges, ==, "bytes=1000000-");
+  ck_assert_pstr_eq (ranges, "bytes=1000000-");
 
   g_free (ranges);
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
+END_TEST
 /* --- resumption --- */
-
-static void
-test_resumes_after_a_drop (Fixture * f, gconstpointer data)
+START_TEST (test_resumes_after_a_drop)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
   gchar *ranges;
 
   add_fault (f, SEEDANCE_SIM_FAULT_DROP_AFTER, 1, 0, 300000);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 0);
   /* The second request asks for what the first did not bring. */
   ranges = video_ranges (f);
-  g_assert_cmpstr (ranges, ==, "bytes=0- bytes=300000-");
-  g_assert_cmpuint (f->log->len, ==, 1);
-  g_assert_nonnull (strstr (g_ptr_array_index (f->log, 0), "at byte 300000"));
+  ck_assert_pstr_eq (ranges, "bytes=0- bytes=300000-");
+  ck_assert_uint_eq (f->log->len, 1);
+  ck_assert_ptr_nonnull (strstr (g_ptr_array_index (f->log, 0),
+          "at byte 300000"));
 
   g_free (ranges);
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
-static void
-test_resumes_after_a_short_body (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_resumes_after_a_short_body)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
@@ -318,20 +329,21 @@ test_resumes_after_a_short_body (Fixture * f, gconstpointer data)
 
   /* A clean end of the message, short of the length announced. */
   add_fault (f, SEEDANCE_SIM_FAULT_SHORT_BODY, 1, 0, 123456);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 0);
   ranges = video_ranges (f);
-  g_assert_cmpstr (ranges, ==, "bytes=0- bytes=123456-");
+  ck_assert_pstr_eq (ranges, "bytes=0- bytes=123456-");
 
   g_free (ranges);
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
-static void
-test_resumes_when_range_is_ignored (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_resumes_when_range_is_ignored)
 {
+  Fixture *f = &fixture;
   const SeedanceSimFaultKind kinds[] = { SEEDANCE_SIM_FAULT_IGNORE_RANGE,
     SEEDANCE_SIM_FAULT_NO_RANGES
   };
@@ -348,17 +360,17 @@ test_resumes_when_range_is_ignored (Fixture * f, gconstpointer data)
     seedance_sim_clear_log (f->sim);
     add_fault (f, SEEDANCE_SIM_FAULT_DROP_AFTER, 1, 0, 500000);
     add_fault (f, kinds[i], 0, 0, 0);
-    g_assert_true (pump_all (d, got, &err));
-    g_assert_no_error (err);
+    ck_assert (pump_all (d, got, &err));
+    ck_assert_msg (err == NULL, "%s", err->message);
     assert_same (got, f->video, 0);
-    g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-            SEEDANCE_SIM_VIDEO), ==, 2);
+    ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+        2);
 
     /* A seek on such a host too. */
     g_byte_array_set_size (got, 0);
     seedance_download_seek (d, 777777);
-    g_assert_true (pump_all (d, got, &err));
-    g_assert_no_error (err);
+    ck_assert (pump_all (d, got, &err));
+    ck_assert_msg (err == NULL, "%s", err->message);
     assert_same (got, f->video, 777777);
 
     g_byte_array_unref (got);
@@ -366,9 +378,10 @@ test_resumes_when_range_is_ignored (Fixture * f, gconstpointer data)
   }
 }
 
-static void
-test_drops_that_progress_complete_the_file (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_drops_that_progress_complete_the_file)
 {
+  Fixture *f = &fixture;
   /* Every answer breaks after 400 kB; each brings more, so one retry is
    * enough every time. */
   SeedanceDownload *d = download_new (f, 1);
@@ -376,21 +389,21 @@ test_drops_that_progress_complete_the_file (Fixture * f, gconstpointer data)
   GError *err = NULL;
 
   add_fault (f, SEEDANCE_SIM_FAULT_DROP_AFTER, 0, 0, 400000);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 0);
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, (FILE_SIZE + 399999) / 400000);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      (FILE_SIZE + 399999) / 400000);
 
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
+END_TEST
 /* --- what is reported --- */
-
-static void
-test_size_changed (Fixture * f, gconstpointer data)
+START_TEST (test_size_changed)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
@@ -398,29 +411,31 @@ test_size_changed (Fixture * f, gconstpointer data)
   /* The first answer breaks; by the second, the file is another. */
   f->replacement = random_bytes (FILE_SIZE + 1000, 8);
   add_fault (f, SEEDANCE_SIM_FAULT_DROP_AFTER, 1, 0, 250000);
-  g_assert_false (pump_all (d, got, &err));
-  g_assert_error (err, SEEDANCE_DOWNLOAD_ERROR,
-      SEEDANCE_DOWNLOAD_ERROR_SIZE_CHANGED);
+  ck_assert (!pump_all (d, got, &err));
+  ck_assert_msg (g_error_matches (err, SEEDANCE_DOWNLOAD_ERROR,
+          SEEDANCE_DOWNLOAD_ERROR_SIZE_CHANGED), "%s",
+      err ? err->message : "no error");
   {
     gchar *old_size = g_strdup_printf ("%d", FILE_SIZE);
 
-    g_assert_nonnull (strstr (err->message, old_size));
+    ck_assert_ptr_nonnull (strstr (err->message, old_size));
     g_free (old_size);
   }
-  g_assert_null (f->replacement);
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, 2);
+  ck_assert_ptr_null (f->replacement);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      2);
   /* Nothing of the other file was given. */
-  g_assert_cmpuint (got->len, ==, 250000);
+  ck_assert_uint_eq (got->len, 250000);
 
   g_clear_error (&err);
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
-static void
-test_expired_url_is_reported_and_replaced (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_expired_url_is_reported_and_replaced)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
@@ -429,27 +444,28 @@ test_expired_url_is_reported_and_replaced (Fixture * f, gconstpointer data)
   /* Half way, the signed URL expires. */
   add_fault (f, SEEDANCE_SIM_FAULT_DROP_AFTER, 1, 0, 600000);
   add_fault (f, SEEDANCE_SIM_FAULT_EXPIRED_URL, 1, 0, 0);
-  g_assert_false (pump_all (d, got, &err));
-  g_assert_error (err, SEEDANCE_DOWNLOAD_ERROR,
-      SEEDANCE_DOWNLOAD_ERROR_EXPIRED);
-  g_assert_nonnull (strstr (err->message, "403"));
-  g_assert_cmpuint (seedance_download_get_host_status (d), ==, 403);
-  g_assert_cmpuint (seedance_download_get_position (d), ==, 600000);
+  ck_assert (!pump_all (d, got, &err));
+  ck_assert_msg (g_error_matches (err, SEEDANCE_DOWNLOAD_ERROR,
+          SEEDANCE_DOWNLOAD_ERROR_EXPIRED), "%s",
+      err ? err->message : "no error");
+  ck_assert_ptr_nonnull (strstr (err->message, "403"));
+  ck_assert_uint_eq (seedance_download_get_host_status (d), 403);
+  ck_assert_uint_eq (seedance_download_get_position (d), 600000);
   g_clear_error (&err);
   /* The download itself never asked the API. */
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_QUERY), ==, 0);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_QUERY),
+      0);
 
   /* The caller asks the task for a fresh URL and goes on from there. */
   fresh = query_video_url (f);
-  g_assert_cmpstr (fresh, !=, f->url);
+  ck_assert_pstr_ne (fresh, f->url);
   seedance_download_set_url (d, fresh);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 0);
-  g_assert_cmpuint (seedance_download_get_host_status (d), ==, 0);
+  ck_assert_uint_eq (seedance_download_get_host_status (d), 0);
   ranges = video_ranges (f);
-  g_assert_cmpstr (ranges, ==, "bytes=0- bytes=600000- bytes=600000-");
+  ck_assert_pstr_eq (ranges, "bytes=0- bytes=600000- bytes=600000-");
 
   g_free (ranges);
   g_free (fresh);
@@ -457,9 +473,10 @@ test_expired_url_is_reported_and_replaced (Fixture * f, gconstpointer data)
   seedance_download_free (d);
 }
 
-static void
-test_host_status (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_host_status)
 {
+  Fixture *f = &fixture;
   const struct
   {
     guint status;
@@ -479,23 +496,24 @@ test_host_status (Fixture * f, gconstpointer data)
 
     seedance_sim_clear_log (f->sim);
     add_fault (f, SEEDANCE_SIM_FAULT_STATUS, 1, cases[i].status, 0);
-    g_assert_false (pump_all (d, got, &err));
-    g_assert_error (err, SEEDANCE_DOWNLOAD_ERROR, (gint) cases[i].code);
-    g_assert_cmpuint (seedance_download_get_host_status (d), ==,
-        cases[i].status);
+    ck_assert (!pump_all (d, got, &err));
+    ck_assert_msg (g_error_matches (err, SEEDANCE_DOWNLOAD_ERROR,
+            (gint) cases[i].code), "%s", err ? err->message : "no error");
+    ck_assert_uint_eq (seedance_download_get_host_status (d), cases[i].status);
     /* Not retried: retrying cannot mend it. */
-    g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-            SEEDANCE_SIM_VIDEO), ==, 1);
-    g_assert_cmpuint (got->len, ==, 0);
+    ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+        1);
+    ck_assert_uint_eq (got->len, 0);
     g_clear_error (&err);
     g_byte_array_unref (got);
     seedance_download_free (d);
   }
 }
 
-static void
-test_5xx_and_429_are_retried (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_5xx_and_429_are_retried)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 3);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
@@ -503,33 +521,35 @@ test_5xx_and_429_are_retried (Fixture * f, gconstpointer data)
   add_fault (f, SEEDANCE_SIM_FAULT_STATUS, 1, 503, 0);
   add_fault (f, SEEDANCE_SIM_FAULT_STATUS, 1, 429, 0);
   add_fault (f, SEEDANCE_SIM_FAULT_HTML, 1, 0, 0);
-  g_assert_true (pump_all (d, got, &err));
-  g_assert_no_error (err);
+  ck_assert (pump_all (d, got, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   assert_same (got, f->video, 0);
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, 4);
-  g_assert_cmpuint (f->log->len, ==, 3);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      4);
+  ck_assert_uint_eq (f->log->len, 3);
 
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
-static void
-test_retries_exhausted (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_retries_exhausted)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
   GByteArray *got = g_byte_array_new ();
   GError *err = NULL;
 
   add_fault (f, SEEDANCE_SIM_FAULT_STATUS, 0, 503, 0);
-  g_assert_false (pump_all (d, got, &err));
-  g_assert_error (err, SEEDANCE_DOWNLOAD_ERROR,
-      SEEDANCE_DOWNLOAD_ERROR_RETRIES_EXHAUSTED);
+  ck_assert (!pump_all (d, got, &err));
+  ck_assert_msg (g_error_matches (err, SEEDANCE_DOWNLOAD_ERROR,
+          SEEDANCE_DOWNLOAD_ERROR_RETRIES_EXHAUSTED), "%s",
+      err ? err->message : "no error");
   /* The message says the last failure. */
-  g_assert_nonnull (strstr (err->message, "503"));
+  ck_assert_ptr_nonnull (strstr (err->message, "503"));
   /* The first try and two more. */
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, 3);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      3);
   g_clear_error (&err);
 
   /* Failures after progress count again from zero, but the same drop at
@@ -541,20 +561,21 @@ test_retries_exhausted (Fixture * f, gconstpointer data)
   g_byte_array_set_size (got, 0);
   seedance_download_seek (d, FILE_SIZE - 1000);
   add_fault (f, SEEDANCE_SIM_FAULT_DROP_AFTER, 0, 0, 0);
-  g_assert_false (pump_all (d, got, &err));
-  g_assert_error (err, SEEDANCE_DOWNLOAD_ERROR,
-      SEEDANCE_DOWNLOAD_ERROR_RETRIES_EXHAUSTED);
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, 3);
+  ck_assert (!pump_all (d, got, &err));
+  ck_assert_msg (g_error_matches (err, SEEDANCE_DOWNLOAD_ERROR,
+          SEEDANCE_DOWNLOAD_ERROR_RETRIES_EXHAUSTED), "%s",
+      err ? err->message : "no error");
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      3);
   g_clear_error (&err);
 
   g_byte_array_unref (got);
   seedance_download_free (d);
 }
 
+END_TEST
 /* --- cancellation --- */
-
-typedef struct
+    typedef struct
 {
   Fixture *f;
   gint64 cancelled_at;
@@ -588,20 +609,21 @@ assert_cancel_ends_pump (Fixture * f, SeedanceDownload * d)
   GError *err = NULL;
   gint64 ms;
 
-  g_assert_false (pump_all (d, got, &err));
+  ck_assert (!pump_all (d, got, &err));
   ms = (g_get_monotonic_time () - c.cancelled_at) / 1000;
   g_thread_join (thread);
-  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (c.cancelled_at, >, 0);
+  ck_assert_msg (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED), "%s",
+      err ? err->message : "no error");
+  ck_assert_int_gt (c.cancelled_at, 0);
   if (ms > 1000)
     g_error ("the pump ended %" G_GINT64_FORMAT " ms after the cancel", ms);
   g_clear_error (&err);
   g_byte_array_unref (got);
 }
 
-static void
-test_cancel_while_stalled (Fixture * f, gconstpointer data)
+START_TEST (test_cancel_while_stalled)
 {
+  Fixture *f = &fixture;
   /* Some bytes, then silence (the stall timeout is 30 s). */
   SeedanceDownload *d = download_new (f, 2);
 
@@ -610,23 +632,25 @@ test_cancel_while_stalled (Fixture * f, gconstpointer data)
   seedance_download_free (d);
 }
 
-static void
-test_cancel_during_backoff (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_cancel_during_backoff)
 {
+  Fixture *f = &fixture;
   /* A first backoff of a minute. */
   SeedanceDownload *d = seedance_download_new (f->http, f->url, 5, 60000,
       log_message, f);
 
   add_fault (f, SEEDANCE_SIM_FAULT_STATUS, 0, 503, 0);
   assert_cancel_ends_pump (f, d);
-  g_assert_cmpuint (seedance_sim_count_requests (f->sim,
-          SEEDANCE_SIM_VIDEO), ==, 1);
+  ck_assert_uint_eq (seedance_sim_count_requests (f->sim, SEEDANCE_SIM_VIDEO),
+      1);
   seedance_download_free (d);
 }
 
-static void
-test_cancel_while_waiting_for_headers (Fixture * f, gconstpointer data)
+END_TEST
+START_TEST (test_cancel_while_waiting_for_headers)
 {
+  Fixture *f = &fixture;
   SeedanceDownload *d = download_new (f, 2);
 
   add_fault (f, SEEDANCE_SIM_FAULT_STALL, 0, 0, 0);
@@ -634,32 +658,44 @@ test_cancel_while_waiting_for_headers (Fixture * f, gconstpointer data)
   seedance_download_free (d);
 }
 
+END_TEST static Suite *
+download_suite (void)
+{
+  Suite *s = suite_create ("download");
+  TCase *tc = tcase_create ("download");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, fixture_set_up, fixture_tear_down);
+  tcase_add_test (tc, test_whole_file);
+  tcase_add_test (tc, test_seek);
+  tcase_add_test (tc, test_resumes_after_a_drop);
+  tcase_add_test (tc, test_resumes_after_a_short_body);
+  tcase_add_test (tc, test_resumes_when_range_is_ignored);
+  tcase_add_test (tc, test_drops_that_progress_complete_the_file);
+  tcase_add_test (tc, test_size_changed);
+  tcase_add_test (tc, test_expired_url_is_reported_and_replaced);
+  tcase_add_test (tc, test_host_status);
+  tcase_add_test (tc, test_5xx_and_429_are_retried);
+  tcase_add_test (tc, test_retries_exhausted);
+  tcase_add_test (tc, test_cancel_while_stalled);
+  tcase_add_test (tc, test_cancel_during_backoff);
+  tcase_add_test (tc, test_cancel_while_waiting_for_headers);
+  return s;
+}
+
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  SRunner *sr;
+  int failed;
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-  ADD ("/download/whole-file", test_whole_file);
-  ADD ("/download/seek", test_seek);
-  ADD ("/download/resumes-after-a-drop", test_resumes_after_a_drop);
-  ADD ("/download/resumes-after-a-short-body", test_resumes_after_a_short_body);
-  ADD ("/download/resumes-when-range-is-ignored",
-      test_resumes_when_range_is_ignored);
-  ADD ("/download/drops-that-progress-complete-the-file",
-      test_drops_that_progress_complete_the_file);
-  ADD ("/download/size-changed", test_size_changed);
-  ADD ("/download/expired-url-is-reported-and-replaced",
-      test_expired_url_is_reported_and_replaced);
-  ADD ("/download/host-status", test_host_status);
-  ADD ("/download/5xx-and-429-are-retried", test_5xx_and_429_are_retried);
-  ADD ("/download/retries-exhausted", test_retries_exhausted);
-  ADD ("/download/cancel-while-stalled", test_cancel_while_stalled);
-  ADD ("/download/cancel-during-backoff", test_cancel_during_backoff);
-  ADD ("/download/cancel-while-waiting-for-headers",
-      test_cancel_while_waiting_for_headers);
-#undef ADD
-
-  return g_test_run ();
+  /* As GTest and GStreamer's check framework did: a GLib warning or
+   * critical fails the test. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING |
+      G_LOG_LEVEL_CRITICAL);
+  sr = srunner_create (download_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
  * rule of the create contract (seedance_request_build) and the tolerant
  * reading of the service's answers (seedance_task_parse and friends).
  * check-request.c tests the same rules through the element. */
+#include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -38,7 +39,7 @@ scratch_file (const gchar * name, const void *data, gsize len)
 {
   gchar *path = g_build_filename (scratch_dir, name, NULL);
 
-  g_assert_true (g_file_set_contents (path, data, len, NULL));
+  ck_assert (g_file_set_contents (path, data, len, NULL));
   return path;
 }
 
@@ -63,11 +64,11 @@ build_ok (const SeedanceRequestParams * p, JsonNode ** node)
   GError *err = NULL;
   gchar *body = seedance_request_build (p, &err);
 
-  g_assert_no_error (err);
-  g_assert_nonnull (body);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_ptr_nonnull (body);
   *node = json_from_string (body, &err);
-  g_assert_no_error (err);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (*node));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (JSON_NODE_HOLDS_OBJECT (*node));
   g_free (body);
   return json_node_get_object (*node);
 }
@@ -81,8 +82,9 @@ build_refused (const SeedanceRequestParams * p, gint code,
   GError *err = NULL;
   gchar *body = seedance_request_build (p, &err);
 
-  g_assert_null (body);
-  g_assert_error (err, SEEDANCE_REQUEST_ERROR, code);
+  ck_assert_ptr_null (body);
+  ck_assert_msg (g_error_matches (err, SEEDANCE_REQUEST_ERROR, code), "%s",
+      err ? err->message : "no error");
   if (!g_str_has_prefix (err->message, property))
     g_error ("\"%s\" does not start with \"%s\"", err->message, property);
   if (rule && strstr (err->message, rule) == NULL)
@@ -99,10 +101,12 @@ refused (const SeedanceRequestParams * p, const gchar * property,
   GError *err = NULL, *build_err = NULL;
 
   build_refused (p, SEEDANCE_REQUEST_ERROR_SETTINGS, property, rule);
-  g_assert_false (seedance_request_validate (p, &err));
-  g_assert_error (err, SEEDANCE_REQUEST_ERROR, SEEDANCE_REQUEST_ERROR_SETTINGS);
-  g_assert_null (seedance_request_build (p, &build_err));
-  g_assert_cmpstr (err->message, ==, build_err->message);
+  ck_assert (!seedance_request_validate (p, &err));
+  ck_assert_msg (g_error_matches (err, SEEDANCE_REQUEST_ERROR,
+          SEEDANCE_REQUEST_ERROR_SETTINGS), "%s",
+      err ? err->message : "no error");
+  ck_assert_ptr_null (seedance_request_build (p, &build_err));
+  ck_assert_pstr_eq (err->message, build_err->message);
   g_error_free (build_err);
   g_error_free (err);
 }
@@ -127,17 +131,16 @@ assert_media_item (JsonObject * body, guint i, const gchar * type,
 {
   JsonObject *it = item (body, i);
 
-  g_assert_cmpstr (json_object_get_string_member (it, "type"), ==, type);
-  g_assert_cmpstr (json_object_get_string_member (it, "role"), ==, role);
+  ck_assert_pstr_eq (json_object_get_string_member (it, "type"), type);
+  ck_assert_pstr_eq (json_object_get_string_member (it, "role"), role);
   if (url)
-    g_assert_cmpstr (json_object_get_string_member
-        (json_object_get_object_member (it, type), "url"), ==, url);
+    ck_assert_pstr_eq (json_object_get_string_member
+        (json_object_get_object_member (it, type), "url"), url);
 }
 
 /* --- the create body: defaults, models, resolutions --- */
 
-static void
-test_defaults (void)
+START_TEST (test_defaults)
 {
   SeedanceRequestParams p = params_with_prompt ();
   JsonNode *node;
@@ -148,28 +151,28 @@ test_defaults (void)
   };
   guint i;
 
-  g_assert_cmpstr (json_object_get_string_member (body, "model"), ==,
+  ck_assert_pstr_eq (json_object_get_string_member (body, "model"),
       SEEDANCE_DEFAULT_MODEL);
-  g_assert_cmpint (json_array_get_length (content_of (body)), ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (item (body, 0), "type"),
-      ==, "text");
-  g_assert_cmpstr (json_object_get_string_member (item (body, 0), "text"),
-      ==, "A red fox in the snow");
-  g_assert_cmpint (json_object_get_int_member (body, "duration"), ==, 5);
-  g_assert_cmpstr (json_object_get_string_member (body, "resolution"), ==,
+  ck_assert_int_eq (json_array_get_length (content_of (body)), 1);
+  ck_assert_pstr_eq (json_object_get_string_member (item (body, 0), "type"),
+      "text");
+  ck_assert_pstr_eq (json_object_get_string_member (item (body, 0), "text"),
+      "A red fox in the snow");
+  ck_assert_int_eq (json_object_get_int_member (body, "duration"), 5);
+  ck_assert_pstr_eq (json_object_get_string_member (body, "resolution"),
       "720p");
-  g_assert_cmpstr (json_object_get_string_member (body, "ratio"), ==, "16:9");
+  ck_assert_pstr_eq (json_object_get_string_member (body, "ratio"), "16:9");
   /* Always sent, so that the service's default never decides. */
-  g_assert_true (json_object_has_member (body, "generate_audio"));
-  g_assert_false (json_object_get_boolean_member (body, "generate_audio"));
+  ck_assert (json_object_has_member (body, "generate_audio"));
+  ck_assert (!json_object_get_boolean_member (body, "generate_audio"));
   for (i = 0; absent[i]; i++)
     if (json_object_has_member (body, absent[i]))
       g_error ("\"%s\" sent without being set", absent[i]);
   json_node_unref (node);
 }
 
-static void
-test_models_and_resolutions (void)
+END_TEST
+START_TEST (test_models_and_resolutions)
 {
   const gchar *const resolutions[] = { "480p", "720p", "1080p", NULL };
   const gchar *const models[] = { SEEDANCE_DEFAULT_MODEL,
@@ -191,17 +194,17 @@ test_models_and_resolutions (void)
         continue;
       }
       body = build_ok (&p, &node);
-      g_assert_cmpstr (json_object_get_string_member (body, "model"), ==,
+      ck_assert_pstr_eq (json_object_get_string_member (body, "model"),
           models[m]);
-      g_assert_cmpstr (json_object_get_string_member (body, "resolution"),
-          ==, resolutions[r]);
+      ck_assert_pstr_eq (json_object_get_string_member (body, "resolution"),
+          resolutions[r]);
       json_node_unref (node);
     }
   }
 }
 
-static void
-test_bad_model_and_resolution (void)
+END_TEST
+START_TEST (test_bad_model_and_resolution)
 {
   const gchar *const bad_models[] = { "doubao-seedance-1-0-pro",
     "Doubao-Seedance-2.0", "", NULL
@@ -229,10 +232,9 @@ test_bad_model_and_resolution (void)
   refused (&p, "resolution:", NULL);
 }
 
+END_TEST
 /* --- duration and frames --- */
-
-static void
-test_duration_range (void)
+START_TEST (test_duration_range)
 {
   gint d;
 
@@ -248,14 +250,14 @@ test_duration_range (void)
       continue;
     }
     body = build_ok (&p, &node);
-    g_assert_cmpint (json_object_get_int_member (body, "duration"), ==, d);
-    g_assert_false (json_object_has_member (body, "frames"));
+    ck_assert_int_eq (json_object_get_int_member (body, "duration"), d);
+    ck_assert (!json_object_has_member (body, "frames"));
     json_node_unref (node);
   }
 }
 
-static void
-test_frames_instead_of_duration (void)
+END_TEST
+START_TEST (test_frames_instead_of_duration)
 {
   SeedanceRequestParams p = params_with_prompt ();
   JsonNode *node;
@@ -264,8 +266,8 @@ test_frames_instead_of_duration (void)
   p.duration = 0;
   p.frames = 121;
   body = build_ok (&p, &node);
-  g_assert_cmpint (json_object_get_int_member (body, "frames"), ==, 121);
-  g_assert_false (json_object_has_member (body, "duration"));
+  ck_assert_int_eq (json_object_get_int_member (body, "frames"), 121);
+  ck_assert (!json_object_has_member (body, "duration"));
   json_node_unref (node);
 
   p = params_with_prompt ();
@@ -279,10 +281,9 @@ test_frames_instead_of_duration (void)
   refused (&p, "frames:", "more than 0");
 }
 
+END_TEST
 /* --- ratios and seeds --- */
-
-static void
-test_ratios (void)
+START_TEST (test_ratios)
 {
   const gchar *const good[] = { "16:9", "9:16", "1:1", NULL };
   const gchar *const bad[] = { "4:3", "21:9", "16/9", "", NULL };
@@ -295,8 +296,7 @@ test_ratios (void)
 
     p.ratio = good[i];
     body = build_ok (&p, &node);
-    g_assert_cmpstr (json_object_get_string_member (body, "ratio"), ==,
-        good[i]);
+    ck_assert_pstr_eq (json_object_get_string_member (body, "ratio"), good[i]);
     json_node_unref (node);
   }
   for (i = 0; bad[i]; i++) {
@@ -307,8 +307,8 @@ test_ratios (void)
   }
 }
 
-static void
-test_seeds (void)
+END_TEST
+START_TEST (test_seeds)
 {
   const gint64 good[] = { 0, 1, 29545, G_MAXUINT32 };
   const gint64 bad[] = { -2, G_MININT64, (gint64) G_MAXUINT32 + 1 };
@@ -320,14 +320,14 @@ test_seeds (void)
   /* -1 is "random": the service's default, not sent. */
   p.seed = -1;
   body = build_ok (&p, &node);
-  g_assert_false (json_object_has_member (body, "seed"));
+  ck_assert (!json_object_has_member (body, "seed"));
   json_node_unref (node);
 
   for (i = 0; i < G_N_ELEMENTS (good); i++) {
     p = params_with_prompt ();
     p.seed = good[i];
     body = build_ok (&p, &node);
-    g_assert_cmpint (json_object_get_int_member (body, "seed"), ==, good[i]);
+    ck_assert_int_eq (json_object_get_int_member (body, "seed"), good[i]);
     json_node_unref (node);
   }
   for (i = 0; i < G_N_ELEMENTS (bad); i++) {
@@ -337,10 +337,9 @@ test_seeds (void)
   }
 }
 
+END_TEST
 /* --- the optional fields --- */
-
-static void
-test_optional_fields_when_set (void)
+START_TEST (test_optional_fields_when_set)
 {
   SeedanceRequestParams p = params_with_prompt ();
   JsonNode *node;
@@ -355,18 +354,18 @@ test_optional_fields_when_set (void)
   p.callback_url = "https://hooks.example.com/seedance?x=1";
   p.safety_identifier = "user-42";
   body = build_ok (&p, &node);
-  g_assert_true (json_object_get_boolean_member (body, "generate_audio"));
-  g_assert_true (json_object_get_boolean_member (body, "watermark"));
-  g_assert_true (json_object_get_boolean_member (body, "return_last_frame"));
-  g_assert_cmpstr (json_object_get_string_member (body, "service_tier"), ==,
+  ck_assert (json_object_get_boolean_member (body, "generate_audio"));
+  ck_assert (json_object_get_boolean_member (body, "watermark"));
+  ck_assert (json_object_get_boolean_member (body, "return_last_frame"));
+  ck_assert_pstr_eq (json_object_get_string_member (body, "service_tier"),
       "flex");
-  g_assert_cmpint (json_object_get_int_member (body,
-          "execution_expires_after"), ==, 3600);
-  g_assert_cmpint (json_object_get_int_member (body, "priority"), ==, 9);
-  g_assert_cmpstr (json_object_get_string_member (body, "callback_url"), ==,
+  ck_assert_int_eq (json_object_get_int_member (body,
+          "execution_expires_after"), 3600);
+  ck_assert_int_eq (json_object_get_int_member (body, "priority"), 9);
+  ck_assert_pstr_eq (json_object_get_string_member (body, "callback_url"),
       "https://hooks.example.com/seedance?x=1");
-  g_assert_cmpstr (json_object_get_string_member (body,
-          "safety_identifier"), ==, "user-42");
+  ck_assert_pstr_eq (json_object_get_string_member (body, "safety_identifier"),
+      "user-42");
   json_node_unref (node);
 
   /* The other service tier, and the lowest priority (0 is sent, -1 is
@@ -375,14 +374,14 @@ test_optional_fields_when_set (void)
   p.service_tier = "default";
   p.priority = 0;
   body = build_ok (&p, &node);
-  g_assert_cmpstr (json_object_get_string_member (body, "service_tier"), ==,
+  ck_assert_pstr_eq (json_object_get_string_member (body, "service_tier"),
       "default");
-  g_assert_cmpint (json_object_get_int_member (body, "priority"), ==, 0);
+  ck_assert_int_eq (json_object_get_int_member (body, "priority"), 0);
   json_node_unref (node);
 }
 
-static void
-test_optional_fields_refused (void)
+END_TEST
+START_TEST (test_optional_fields_refused)
 {
   SeedanceRequestParams p;
   gchar *long_id;
@@ -417,8 +416,8 @@ test_optional_fields_refused (void)
     JsonNode *node;
     JsonObject *body = build_ok (&p, &node);
 
-    g_assert_cmpstr (json_object_get_string_member (body,
-            "safety_identifier"), ==, long_id);
+    ck_assert_pstr_eq (json_object_get_string_member (body,
+            "safety_identifier"), long_id);
     json_node_unref (node);
   }
   g_free (long_id);
@@ -428,10 +427,9 @@ test_optional_fields_refused (void)
   g_free (long_id);
 }
 
+END_TEST
 /* --- roles and counts of media items --- */
-
-static void
-test_first_frame_and_last_frame (void)
+START_TEST (test_first_frame_and_last_frame)
 {
   SeedanceRequestParams p = params_with_prompt ();
   JsonNode *node;
@@ -439,7 +437,7 @@ test_first_frame_and_last_frame (void)
 
   p.first_frame = "https://e.com/first.png";
   body = build_ok (&p, &node);
-  g_assert_cmpint (json_array_get_length (content_of (body)), ==, 2);
+  ck_assert_int_eq (json_array_get_length (content_of (body)), 2);
   assert_media_item (body, 1, "image_url", "https://e.com/first.png",
       "first_frame");
   json_node_unref (node);
@@ -447,9 +445,9 @@ test_first_frame_and_last_frame (void)
   /* The text first, then the first frame, then the last. */
   p.last_frame = "asset://last-1";
   body = build_ok (&p, &node);
-  g_assert_cmpint (json_array_get_length (content_of (body)), ==, 3);
-  g_assert_cmpstr (json_object_get_string_member (item (body, 0), "type"),
-      ==, "text");
+  ck_assert_int_eq (json_array_get_length (content_of (body)), 3);
+  ck_assert_pstr_eq (json_object_get_string_member (item (body, 0), "type"),
+      "text");
   assert_media_item (body, 1, "image_url", "https://e.com/first.png",
       "first_frame");
   assert_media_item (body, 2, "image_url", "asset://last-1", "last_frame");
@@ -460,8 +458,8 @@ test_first_frame_and_last_frame (void)
   refused (&p, "last-frame:", "needs a first-frame");
 }
 
-static void
-test_reference_counts (void)
+END_TEST
+START_TEST (test_reference_counts)
 {
   const gchar *const ten[] = { "asset://1", "asset://2", "asset://3",
     "asset://4", "asset://5", "asset://6", "asset://7", "asset://8",
@@ -481,7 +479,7 @@ test_reference_counts (void)
   p = params_with_prompt ();
   p.reference_images = nine;
   body = build_ok (&p, &node);
-  g_assert_cmpint (json_array_get_length (content_of (body)), ==, 10);
+  ck_assert_int_eq (json_array_get_length (content_of (body)), 10);
   for (i = 0; i < 9; i++)
     assert_media_item (body, i + 1, "image_url", nine[i], "reference_image");
   json_node_unref (node);
@@ -509,8 +507,8 @@ test_reference_counts (void)
   refused (&p, "reference-audios:", "at most 3");
 }
 
-static void
-test_modes_are_exclusive (void)
+END_TEST
+START_TEST (test_modes_are_exclusive)
 {
   const gchar *const refs[] = { "asset://r", NULL };
   SeedanceRequestParams p;
@@ -532,11 +530,11 @@ test_modes_are_exclusive (void)
   refused (&p, "first-frame and reference-images", "separate modes");
 }
 
+END_TEST
 /* The allowed material combinations: text; text (optional) + image, video,
  * image + audio, image + video, video + audio, image + video + audio.
  * Audio never comes alone or with text alone. */
-static void
-test_material_combinations (void)
+START_TEST (test_material_combinations)
 {
   const gchar *const image[] = { "asset://image", NULL };
   const gchar *const video[] = { "asset://video", NULL };
@@ -562,7 +560,7 @@ test_material_combinations (void)
       JsonNode *node;
       JsonObject *body = build_ok (&p, &node);
 
-      g_assert_cmpint (json_array_get_length (content_of (body)), ==,
+      ck_assert_int_eq (json_array_get_length (content_of (body)),
           text + has_image + has_video + has_audio);
       json_node_unref (node);
     }
@@ -577,14 +575,14 @@ test_material_combinations (void)
     seedance_request_params_init (&p);
     p.first_frame = "asset://f";
     body = build_ok (&p, &node);
-    g_assert_cmpint (json_array_get_length (content_of (body)), ==, 1);
+    ck_assert_int_eq (json_array_get_length (content_of (body)), 1);
     assert_media_item (body, 0, "image_url", "asset://f", "first_frame");
     json_node_unref (node);
   }
 }
 
-static void
-test_draft_task_stands_alone (void)
+END_TEST
+START_TEST (test_draft_task_stands_alone)
 {
   const gchar *const refs[] = { "asset://r", NULL };
   SeedanceRequestParams p;
@@ -594,14 +592,13 @@ test_draft_task_stands_alone (void)
   seedance_request_params_init (&p);
   p.draft_task_id = "cgt-20260518175249-draft";
   body = build_ok (&p, &node);
-  g_assert_cmpint (json_array_get_length (content_of (body)), ==, 1);
+  ck_assert_int_eq (json_array_get_length (content_of (body)), 1);
   it = item (body, 0);
-  g_assert_cmpstr (json_object_get_string_member (it, "type"), ==,
-      "draft_task");
-  g_assert_cmpstr (json_object_get_string_member
-      (json_object_get_object_member (it, "draft_task"), "id"), ==,
+  ck_assert_pstr_eq (json_object_get_string_member (it, "type"), "draft_task");
+  ck_assert_pstr_eq (json_object_get_string_member
+      (json_object_get_object_member (it, "draft_task"), "id"),
       "cgt-20260518175249-draft");
-  g_assert_false (json_object_has_member (it, "role"));
+  ck_assert (!json_object_has_member (it, "role"));
   json_node_unref (node);
 
   p.prompt = "and a prompt";
@@ -617,8 +614,8 @@ test_draft_task_stands_alone (void)
   refused (&p, "draft-task-id:", "stands alone");
 }
 
-static void
-test_nothing_to_generate_from (void)
+END_TEST
+START_TEST (test_nothing_to_generate_from)
 {
   SeedanceRequestParams p;
 
@@ -628,10 +625,9 @@ test_nothing_to_generate_from (void)
   refused (&p, "prompt:", "nothing to generate from");
 }
 
+END_TEST
 /* --- media references --- */
-
-static void
-test_references_passed_as_they_are (void)
+START_TEST (test_references_passed_as_they_are)
 {
   const gchar *const images[] = { "https://e.com/a.png?sig=1&x=2",
     "http://e.com/b.jpg", "asset://asset-123",
@@ -656,8 +652,8 @@ test_references_passed_as_they_are (void)
   json_node_unref (node);
 }
 
-static void
-test_bad_references (void)
+END_TEST
+START_TEST (test_bad_references)
 {
   const gchar *const empty[] = { "asset://ok", "", NULL };
   const gchar *const video_data[] = { "data:video/mp4;base64,AAAA", NULL };
@@ -689,7 +685,7 @@ test_bad_references (void)
       "\"ftp:\" references are not supported");
 }
 
-static gchar *
+END_TEST static gchar *
 data_uri_payload (const gchar * uri, const gchar * want_type)
 {
   gchar *prefix = g_strdup_printf ("data:%s;base64,", want_type);
@@ -711,20 +707,20 @@ assert_data_uri_of (const gchar * uri, const gchar * type_prefix,
   guchar *decoded;
   gsize decoded_len;
 
-  g_assert_nonnull (semi);
+  ck_assert_ptr_nonnull (semi);
   type = g_strndup (uri + 5, semi - uri - 5);
   if (!g_str_has_prefix (type, type_prefix))
     g_error ("type %s, not %s...", type, type_prefix);
   payload = data_uri_payload (uri, type);
   decoded = g_base64_decode (payload, &decoded_len);
-  g_assert_cmpmem (decoded, decoded_len, data, len);
+  ck_assert_uint_eq (decoded_len, len);
+  ck_assert_mem_eq (decoded, data, len);
   g_free (decoded);
   g_free (payload);
   g_free (type);
 }
 
-static void
-test_local_files_become_data_uris (void)
+START_TEST (test_local_files_become_data_uris)
 {
   /* Names that lie: the type comes from the bytes. */
   gchar *png = scratch_file ("picture.mp3", png_1x1, sizeof (png_1x1));
@@ -762,8 +758,8 @@ test_local_files_become_data_uris (void)
   g_free (wav);
 }
 
-static void
-test_local_files_refused (void)
+END_TEST
+START_TEST (test_local_files_refused)
 {
   gchar *text = scratch_file ("notes.png", "just some words\n", 16);
   gchar *png = scratch_file ("still.wav", png_1x1, sizeof (png_1x1));
@@ -796,8 +792,8 @@ test_local_files_refused (void)
   /* Validation touches no file; building reads it. */
   p = params_with_prompt ();
   p.first_frame = missing;
-  g_assert_true (seedance_request_validate (&p, &err));
-  g_assert_no_error (err);
+  ck_assert (seedance_request_validate (&p, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   build_refused (&p, SEEDANCE_REQUEST_ERROR_NOT_FOUND, "first-frame:",
       "absent.png");
 
@@ -808,9 +804,9 @@ test_local_files_refused (void)
 
   /* Past the size limit (a sparse file). */
   f = g_fopen (big, "wb");
-  g_assert_nonnull (f);
-  g_assert_cmpint (fseek (f, SEEDANCE_MAX_LOCAL_MEDIA, SEEK_SET), ==, 0);
-  g_assert_cmpint (fputc (0, f), ==, 0);
+  ck_assert_ptr_nonnull (f);
+  ck_assert_int_eq (fseek (f, SEEDANCE_MAX_LOCAL_MEDIA, SEEK_SET), 0);
+  ck_assert_int_eq (fputc (0, f), 0);
   fclose (f);
   p = params_with_prompt ();
   p.first_frame = big;
@@ -824,8 +820,8 @@ test_local_files_refused (void)
   g_free (text);
 }
 
+END_TEST
 /* --- the answers: a task object --- */
-
 static const gchar full_task[] =
     "{\"id\": \"cgt-20260518175249-8x55h\", "
     "\"model\": \"doubao-seedance-2-0-260128\", "
@@ -845,8 +841,8 @@ parse_ok (const gchar * json)
   GError *err = NULL;
   SeedanceTask *task = seedance_task_parse (json, strlen (json), &err);
 
-  g_assert_no_error (err);
-  g_assert_nonnull (task);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_ptr_nonnull (task);
   return task;
 }
 
@@ -857,77 +853,80 @@ parse_refused (const gchar * json, gsize len, const gchar * why)
   SeedanceTask *task = seedance_task_parse (json, len, &err);
   gchar *id;
 
-  g_assert_null (task);
-  g_assert_error (err, SEEDANCE_ANSWER_ERROR, SEEDANCE_ANSWER_ERROR_INVALID);
+  ck_assert_ptr_null (task);
+  ck_assert_msg (g_error_matches (err, SEEDANCE_ANSWER_ERROR,
+          SEEDANCE_ANSWER_ERROR_INVALID), "%s",
+      err ? err->message : "no error");
   if (why && strstr (err->message, why) == NULL)
     g_error ("\"%s\" does not contain \"%s\"", err->message, why);
   g_clear_error (&err);
   /* Nor is it a create answer. */
   id = seedance_task_parse_id (json, len, &err);
-  g_assert_null (id);
-  g_assert_error (err, SEEDANCE_ANSWER_ERROR, SEEDANCE_ANSWER_ERROR_INVALID);
+  ck_assert_ptr_null (id);
+  ck_assert_msg (g_error_matches (err, SEEDANCE_ANSWER_ERROR,
+          SEEDANCE_ANSWER_ERROR_INVALID), "%s",
+      err ? err->message : "no error");
   g_clear_error (&err);
 }
 
-static void
-test_task_every_field (void)
+START_TEST (test_task_every_field)
 {
   SeedanceTask *task = parse_ok (full_task);
 
-  g_assert_cmpstr (task->json, ==, full_task);
-  g_assert_cmpstr (task->id, ==, "cgt-20260518175249-8x55h");
-  g_assert_cmpstr (task->model, ==, "doubao-seedance-2-0-260128");
-  g_assert_cmpstr (task->status_str, ==, "succeeded");
-  g_assert_cmpint (task->status, ==, SEEDANCE_STATUS_SUCCEEDED);
-  g_assert_null (task->error_code);
-  g_assert_null (task->error_message);
-  g_assert_cmpint (task->created_at, ==, 1778756838);
-  g_assert_cmpint (task->updated_at, ==, 1778757081);
-  g_assert_cmpstr (task->video_url, ==, "https://cdn.example.com/v.mp4?s=1");
-  g_assert_cmpstr (task->last_frame_url, ==,
+  ck_assert_pstr_eq (task->json, full_task);
+  ck_assert_pstr_eq (task->id, "cgt-20260518175249-8x55h");
+  ck_assert_pstr_eq (task->model, "doubao-seedance-2-0-260128");
+  ck_assert_pstr_eq (task->status_str, "succeeded");
+  ck_assert_int_eq (task->status, SEEDANCE_STATUS_SUCCEEDED);
+  ck_assert_ptr_null (task->error_code);
+  ck_assert_ptr_null (task->error_message);
+  ck_assert_int_eq (task->created_at, 1778756838);
+  ck_assert_int_eq (task->updated_at, 1778757081);
+  ck_assert_pstr_eq (task->video_url, "https://cdn.example.com/v.mp4?s=1");
+  ck_assert_pstr_eq (task->last_frame_url,
       "https://cdn.example.com/last.png?s=1");
-  g_assert_cmpint (task->seed, ==, 29545);
-  g_assert_cmpstr (task->resolution, ==, "720p");
-  g_assert_cmpstr (task->ratio, ==, "16:9");
-  g_assert_cmpint (task->duration, ==, 5);
-  g_assert_cmpint (task->frames, ==, 0);
-  g_assert_cmpint (task->framespersecond, ==, 24);
-  g_assert_true (task->generate_audio);
-  g_assert_cmpstr (task->service_tier, ==, "default");
-  g_assert_cmpint (task->execution_expires_after, ==, 172800);
-  g_assert_cmpint (task->completion_tokens, ==, 173700);
-  g_assert_cmpint (task->total_tokens, ==, 173701);
+  ck_assert_int_eq (task->seed, 29545);
+  ck_assert_pstr_eq (task->resolution, "720p");
+  ck_assert_pstr_eq (task->ratio, "16:9");
+  ck_assert_int_eq (task->duration, 5);
+  ck_assert_int_eq (task->frames, 0);
+  ck_assert_int_eq (task->framespersecond, 24);
+  ck_assert (task->generate_audio);
+  ck_assert_pstr_eq (task->service_tier, "default");
+  ck_assert_int_eq (task->execution_expires_after, 172800);
+  ck_assert_int_eq (task->completion_tokens, 173700);
+  ck_assert_int_eq (task->total_tokens, 173701);
   seedance_task_free (task);
 }
 
-static void
-test_task_defaults_when_absent (void)
+END_TEST
+START_TEST (test_task_defaults_when_absent)
 {
   SeedanceTask *task = parse_ok ("{\"status\": \"queued\"}");
 
-  g_assert_cmpint (task->status, ==, SEEDANCE_STATUS_QUEUED);
-  g_assert_null (task->id);
-  g_assert_null (task->model);
-  g_assert_null (task->error_code);
-  g_assert_null (task->video_url);
-  g_assert_null (task->last_frame_url);
-  g_assert_null (task->resolution);
-  g_assert_null (task->ratio);
-  g_assert_null (task->service_tier);
-  g_assert_cmpint (task->created_at, ==, 0);
-  g_assert_cmpint (task->seed, ==, -1);
-  g_assert_cmpint (task->duration, ==, 0);
-  g_assert_cmpint (task->frames, ==, 0);
-  g_assert_cmpint (task->framespersecond, ==, 0);
-  g_assert_false (task->generate_audio);
-  g_assert_cmpint (task->execution_expires_after, ==, 0);
-  g_assert_cmpint (task->completion_tokens, ==, -1);
-  g_assert_cmpint (task->total_tokens, ==, -1);
+  ck_assert_int_eq (task->status, SEEDANCE_STATUS_QUEUED);
+  ck_assert_ptr_null (task->id);
+  ck_assert_ptr_null (task->model);
+  ck_assert_ptr_null (task->error_code);
+  ck_assert_ptr_null (task->video_url);
+  ck_assert_ptr_null (task->last_frame_url);
+  ck_assert_ptr_null (task->resolution);
+  ck_assert_ptr_null (task->ratio);
+  ck_assert_ptr_null (task->service_tier);
+  ck_assert_int_eq (task->created_at, 0);
+  ck_assert_int_eq (task->seed, -1);
+  ck_assert_int_eq (task->duration, 0);
+  ck_assert_int_eq (task->frames, 0);
+  ck_assert_int_eq (task->framespersecond, 0);
+  ck_assert (!task->generate_audio);
+  ck_assert_int_eq (task->execution_expires_after, 0);
+  ck_assert_int_eq (task->completion_tokens, -1);
+  ck_assert_int_eq (task->total_tokens, -1);
   seedance_task_free (task);
 }
 
-static void
-test_task_statuses (void)
+END_TEST
+START_TEST (test_task_statuses)
 {
   const struct
   {
@@ -954,41 +953,41 @@ test_task_statuses (void)
         statuses[i].name);
     SeedanceTask *task = parse_ok (json);
 
-    g_assert_cmpint (task->status, ==, statuses[i].status);
-    g_assert_cmpstr (task->status_str, ==, statuses[i].name);
-    g_assert_cmpint (seedance_status_is_final (task->status), ==,
+    ck_assert_int_eq (task->status, statuses[i].status);
+    ck_assert_pstr_eq (task->status_str, statuses[i].name);
+    ck_assert_int_eq (seedance_status_is_final (task->status),
         statuses[i].final);
-    g_assert_cmpint (seedance_status_from_string (statuses[i].name), ==,
+    ck_assert_int_eq (seedance_status_from_string (statuses[i].name),
         statuses[i].status);
     seedance_task_free (task);
     g_free (json);
   }
-  g_assert_cmpint (seedance_status_from_string (NULL), ==,
+  ck_assert_int_eq (seedance_status_from_string (NULL),
       SEEDANCE_STATUS_UNKNOWN);
 }
 
-static void
-test_task_failed_with_error (void)
+END_TEST
+START_TEST (test_task_failed_with_error)
 {
   SeedanceTask *task = parse_ok ("{\"id\": \"t\", \"status\": \"failed\", "
       "\"error\": {\"code\": \"OutputVideoSensitiveContentDetected\", "
       "\"message\": \"The output video may contain sensitive content.\"}}");
 
-  g_assert_cmpint (task->status, ==, SEEDANCE_STATUS_FAILED);
-  g_assert_cmpstr (task->error_code, ==, "OutputVideoSensitiveContentDetected");
-  g_assert_cmpstr (task->error_message, ==,
+  ck_assert_int_eq (task->status, SEEDANCE_STATUS_FAILED);
+  ck_assert_pstr_eq (task->error_code, "OutputVideoSensitiveContentDetected");
+  ck_assert_pstr_eq (task->error_message,
       "The output video may contain sensitive content.");
   seedance_task_free (task);
 
   /* Every field of the error is optional. */
   task = parse_ok ("{\"status\": \"failed\", \"error\": {}}");
-  g_assert_null (task->error_code);
-  g_assert_null (task->error_message);
+  ck_assert_ptr_null (task->error_code);
+  ck_assert_ptr_null (task->error_message);
   seedance_task_free (task);
 }
 
-static void
-test_task_wrong_types_read_as_absent (void)
+END_TEST
+START_TEST (test_task_wrong_types_read_as_absent)
 {
   SeedanceTask *task = parse_ok ("{\"id\": 7, \"model\": [\"m\"], "
       "\"status\": \"running\", \"error\": \"boom\", \"created_at\": \"x\", "
@@ -997,36 +996,36 @@ test_task_wrong_types_read_as_absent (void)
       "\"generate_audio\": \"yes\", \"service_tier\": false, "
       "\"execution_expires_after\": 1e300, \"usage\": [1, 2]}");
 
-  g_assert_cmpint (task->status, ==, SEEDANCE_STATUS_RUNNING);
-  g_assert_null (task->id);
-  g_assert_null (task->model);
-  g_assert_null (task->error_code);
-  g_assert_null (task->error_message);
-  g_assert_cmpint (task->created_at, ==, 0);
-  g_assert_null (task->video_url);
-  g_assert_cmpint (task->seed, ==, -1);
-  g_assert_null (task->resolution);
-  g_assert_null (task->ratio);
-  g_assert_cmpint (task->duration, ==, 0);
-  g_assert_cmpint (task->frames, ==, 0);
-  g_assert_false (task->generate_audio);
-  g_assert_null (task->service_tier);
+  ck_assert_int_eq (task->status, SEEDANCE_STATUS_RUNNING);
+  ck_assert_ptr_null (task->id);
+  ck_assert_ptr_null (task->model);
+  ck_assert_ptr_null (task->error_code);
+  ck_assert_ptr_null (task->error_message);
+  ck_assert_int_eq (task->created_at, 0);
+  ck_assert_ptr_null (task->video_url);
+  ck_assert_int_eq (task->seed, -1);
+  ck_assert_ptr_null (task->resolution);
+  ck_assert_ptr_null (task->ratio);
+  ck_assert_int_eq (task->duration, 0);
+  ck_assert_int_eq (task->frames, 0);
+  ck_assert (!task->generate_audio);
+  ck_assert_ptr_null (task->service_tier);
   /* Out of range for an integer: absent, not undefined behaviour. */
-  g_assert_cmpint (task->execution_expires_after, ==, 0);
-  g_assert_cmpint (task->completion_tokens, ==, -1);
+  ck_assert_int_eq (task->execution_expires_after, 0);
+  ck_assert_int_eq (task->completion_tokens, -1);
   seedance_task_free (task);
 
   /* Numbers written as decimals are read. */
   task = parse_ok ("{\"status\": \"succeeded\", \"duration\": 5.0, "
       "\"seed\": 12.0, \"content\": {\"video_url\": 3}}");
-  g_assert_cmpint (task->duration, ==, 5);
-  g_assert_cmpint (task->seed, ==, 12);
-  g_assert_null (task->video_url);
+  ck_assert_int_eq (task->duration, 5);
+  ck_assert_int_eq (task->seed, 12);
+  ck_assert_ptr_null (task->video_url);
   seedance_task_free (task);
 }
 
-static void
-test_task_without_status_refused (void)
+END_TEST
+START_TEST (test_task_without_status_refused)
 {
   const gchar *const bodies[] = { "{}", "{\"id\": \"t\"}",
     "{\"status\": 7}", "{\"status\": null}", "{\"status\": {\"s\": 1}}",
@@ -1039,15 +1038,17 @@ test_task_without_status_refused (void)
     SeedanceTask *task = seedance_task_parse (bodies[i], strlen (bodies[i]),
         &err);
 
-    g_assert_null (task);
-    g_assert_error (err, SEEDANCE_ANSWER_ERROR, SEEDANCE_ANSWER_ERROR_INVALID);
-    g_assert_nonnull (strstr (err->message, "\"status\""));
+    ck_assert_ptr_null (task);
+    ck_assert_msg (g_error_matches (err, SEEDANCE_ANSWER_ERROR,
+            SEEDANCE_ANSWER_ERROR_INVALID), "%s",
+        err ? err->message : "no error");
+    ck_assert_ptr_nonnull (strstr (err->message, "\"status\""));
     g_clear_error (&err);
   }
 }
 
-static void
-test_non_json_answers_refused (void)
+END_TEST
+START_TEST (test_non_json_answers_refused)
 {
   const gchar html[] = "<html><body><h1>502 Bad Gateway</h1></body></html>";
   const gchar truncated[] = "{\"id\": \"t\", \"status\": \"queu";
@@ -1065,6 +1066,7 @@ test_non_json_answers_refused (void)
   parse_refused ("{\"status\": \"queued\"}", 5, "not JSON");
 }
 
+END_TEST
 /* `depth` nested arrays inside the root object. */
 static gchar *
 nested (guint depth)
@@ -1080,8 +1082,7 @@ nested (guint depth)
   return g_string_free (s, FALSE);
 }
 
-static void
-test_depth_guard (void)
+START_TEST (test_depth_guard)
 {
   /* The root object is one level. */
   gchar *deepest_ok = nested (SEEDANCE_JSON_MAX_DEPTH - 1);
@@ -1099,12 +1100,12 @@ test_depth_guard (void)
   parse_refused (too_deep, strlen (too_deep), "nested too deeply");
   parse_refused (hostile, strlen (hostile), "nested too deeply");
   se = seedance_service_error_parse (500, hostile, strlen (hostile));
-  g_assert_cmpuint (se->http_status, ==, 500);
-  g_assert_null (se->code);
+  ck_assert_uint_eq (se->http_status, 500);
+  ck_assert_ptr_null (se->code);
   seedance_service_error_free (se);
 
   task = parse_ok (in_string);
-  g_assert_cmpint (task->status, ==, SEEDANCE_STATUS_QUEUED);
+  ck_assert_int_eq (task->status, SEEDANCE_STATUS_QUEUED);
   seedance_task_free (task);
 
   g_free (in_string);
@@ -1114,10 +1115,9 @@ test_depth_guard (void)
   g_free (deepest_ok);
 }
 
+END_TEST
 /* --- the answers: a create answer --- */
-
-static void
-test_create_answer (void)
+START_TEST (test_create_answer)
 {
   const gchar ok[] = "{\"id\": \"cgt-20260518175249-8x55h\", \"extra\": 1}";
   const gchar *const bad[] = { "{}", "{\"id\": \"\"}", "{\"id\": 5}",
@@ -1129,22 +1129,23 @@ test_create_answer (void)
   guint i;
 
   id = seedance_task_parse_id (ok, strlen (ok), &err);
-  g_assert_no_error (err);
-  g_assert_cmpstr (id, ==, "cgt-20260518175249-8x55h");
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_pstr_eq (id, "cgt-20260518175249-8x55h");
   g_free (id);
 
   for (i = 0; bad[i]; i++) {
     id = seedance_task_parse_id (bad[i], strlen (bad[i]), &err);
-    g_assert_null (id);
-    g_assert_error (err, SEEDANCE_ANSWER_ERROR, SEEDANCE_ANSWER_ERROR_INVALID);
+    ck_assert_ptr_null (id);
+    ck_assert_msg (g_error_matches (err, SEEDANCE_ANSWER_ERROR,
+            SEEDANCE_ANSWER_ERROR_INVALID), "%s",
+        err ? err->message : "no error");
     g_clear_error (&err);
   }
 }
 
+END_TEST
 /* --- the answers: an error answer --- */
-
-static void
-test_service_error_ark_form (void)
+START_TEST (test_service_error_ark_form)
 {
   const gchar body[] = "{\"error\": {\"code\": \"InvalidParameter\", "
       "\"message\": \"The parameter `ratio` is invalid.\", "
@@ -1152,16 +1153,16 @@ test_service_error_ark_form (void)
   SeedanceServiceError *se =
       seedance_service_error_parse (400, body, strlen (body));
 
-  g_assert_cmpuint (se->http_status, ==, 400);
-  g_assert_cmpstr (se->code, ==, "InvalidParameter");
-  g_assert_cmpstr (se->message, ==, "The parameter `ratio` is invalid.");
-  g_assert_cmpstr (se->param, ==, "ratio");
-  g_assert_cmpstr (se->type, ==, "BadRequest");
+  ck_assert_uint_eq (se->http_status, 400);
+  ck_assert_pstr_eq (se->code, "InvalidParameter");
+  ck_assert_pstr_eq (se->message, "The parameter `ratio` is invalid.");
+  ck_assert_pstr_eq (se->param, "ratio");
+  ck_assert_pstr_eq (se->type, "BadRequest");
   seedance_service_error_free (se);
 }
 
-static void
-test_service_error_other_forms (void)
+END_TEST
+START_TEST (test_service_error_other_forms)
 {
   const gchar top[] = "{\"code\": \"RateLimitExceeded.EndpointRPM\", "
       "\"message\": \"slow down\"}";
@@ -1174,37 +1175,37 @@ test_service_error_other_forms (void)
   guint i;
 
   se = seedance_service_error_parse (429, top, strlen (top));
-  g_assert_cmpuint (se->http_status, ==, 429);
-  g_assert_cmpstr (se->code, ==, "RateLimitExceeded.EndpointRPM");
-  g_assert_cmpstr (se->message, ==, "slow down");
-  g_assert_null (se->param);
-  g_assert_null (se->type);
+  ck_assert_uint_eq (se->http_status, 429);
+  ck_assert_pstr_eq (se->code, "RateLimitExceeded.EndpointRPM");
+  ck_assert_pstr_eq (se->message, "slow down");
+  ck_assert_ptr_null (se->param);
+  ck_assert_ptr_null (se->type);
   seedance_service_error_free (se);
 
   se = seedance_service_error_parse (429, partial, strlen (partial));
-  g_assert_null (se->code);
-  g_assert_cmpstr (se->message, ==, "only a message");
-  g_assert_null (se->param);
+  ck_assert_ptr_null (se->code);
+  ck_assert_pstr_eq (se->message, "only a message");
+  ck_assert_ptr_null (se->param);
   seedance_service_error_free (se);
 
   /* Whatever the body, the status is known and nothing else is made up. */
   for (i = 0; opaque[i]; i++) {
     se = seedance_service_error_parse (502, opaque[i], strlen (opaque[i]));
-    g_assert_nonnull (se);
-    g_assert_cmpuint (se->http_status, ==, 502);
-    g_assert_null (se->code);
-    g_assert_null (se->message);
-    g_assert_null (se->param);
-    g_assert_null (se->type);
+    ck_assert_ptr_nonnull (se);
+    ck_assert_uint_eq (se->http_status, 502);
+    ck_assert_ptr_null (se->code);
+    ck_assert_ptr_null (se->message);
+    ck_assert_ptr_null (se->param);
+    ck_assert_ptr_null (se->type);
     seedance_service_error_free (se);
   }
   se = seedance_service_error_parse (503, NULL, 0);
-  g_assert_cmpuint (se->http_status, ==, 503);
-  g_assert_null (se->message);
+  ck_assert_uint_eq (se->http_status, 503);
+  ck_assert_ptr_null (se->message);
   seedance_service_error_free (se);
 }
 
-static void
+END_TEST static void
 remove_scratch (void)
 {
   GDir *d = g_dir_open (scratch_dir, 0, NULL);
@@ -1222,65 +1223,66 @@ remove_scratch (void)
   g_free (scratch_dir);
 }
 
+static Suite *
+rules_suite (void)
+{
+  Suite *s = suite_create ("request-rules");
+  TCase *request = tcase_create ("request");
+  TCase *answer = tcase_create ("answer");
+
+  suite_add_tcase (s, request);
+  tcase_add_test (request, test_defaults);
+  tcase_add_test (request, test_models_and_resolutions);
+  tcase_add_test (request, test_bad_model_and_resolution);
+  tcase_add_test (request, test_duration_range);
+  tcase_add_test (request, test_frames_instead_of_duration);
+  tcase_add_test (request, test_ratios);
+  tcase_add_test (request, test_seeds);
+  tcase_add_test (request, test_optional_fields_when_set);
+  tcase_add_test (request, test_optional_fields_refused);
+  tcase_add_test (request, test_first_frame_and_last_frame);
+  tcase_add_test (request, test_reference_counts);
+  tcase_add_test (request, test_modes_are_exclusive);
+  tcase_add_test (request, test_material_combinations);
+  tcase_add_test (request, test_draft_task_stands_alone);
+  tcase_add_test (request, test_nothing_to_generate_from);
+  tcase_add_test (request, test_references_passed_as_they_are);
+  tcase_add_test (request, test_bad_references);
+  tcase_add_test (request, test_local_files_become_data_uris);
+  tcase_add_test (request, test_local_files_refused);
+
+  suite_add_tcase (s, answer);
+  tcase_add_test (answer, test_task_every_field);
+  tcase_add_test (answer, test_task_defaults_when_absent);
+  tcase_add_test (answer, test_task_statuses);
+  tcase_add_test (answer, test_task_failed_with_error);
+  tcase_add_test (answer, test_task_wrong_types_read_as_absent);
+  tcase_add_test (answer, test_task_without_status_refused);
+  tcase_add_test (answer, test_non_json_answers_refused);
+  tcase_add_test (answer, test_depth_guard);
+  tcase_add_test (answer, test_create_answer);
+  tcase_add_test (answer, test_service_error_ark_form);
+  tcase_add_test (answer, test_service_error_other_forms);
+  return s;
+}
+
 int
 main (int argc, char **argv)
 {
-  int ret;
+  SRunner *sr;
+  int failed;
 
-  g_test_init (&argc, &argv, NULL);
   scratch_dir = g_dir_make_tmp ("seedance-rules-XXXXXX", NULL);
-  g_assert_nonnull (scratch_dir);
-
-  g_test_add_func ("/request/defaults", test_defaults);
-  g_test_add_func ("/request/models-and-resolutions",
-      test_models_and_resolutions);
-  g_test_add_func ("/request/bad-model-and-resolution",
-      test_bad_model_and_resolution);
-  g_test_add_func ("/request/duration-range", test_duration_range);
-  g_test_add_func ("/request/frames-instead-of-duration",
-      test_frames_instead_of_duration);
-  g_test_add_func ("/request/ratios", test_ratios);
-  g_test_add_func ("/request/seeds", test_seeds);
-  g_test_add_func ("/request/optional-fields-when-set",
-      test_optional_fields_when_set);
-  g_test_add_func ("/request/optional-fields-refused",
-      test_optional_fields_refused);
-  g_test_add_func ("/request/first-frame-and-last-frame",
-      test_first_frame_and_last_frame);
-  g_test_add_func ("/request/reference-counts", test_reference_counts);
-  g_test_add_func ("/request/modes-are-exclusive", test_modes_are_exclusive);
-  g_test_add_func ("/request/material-combinations",
-      test_material_combinations);
-  g_test_add_func ("/request/draft-task-stands-alone",
-      test_draft_task_stands_alone);
-  g_test_add_func ("/request/nothing-to-generate-from",
-      test_nothing_to_generate_from);
-  g_test_add_func ("/request/references-passed-as-they-are",
-      test_references_passed_as_they_are);
-  g_test_add_func ("/request/bad-references", test_bad_references);
-  g_test_add_func ("/request/local-files-become-data-uris",
-      test_local_files_become_data_uris);
-  g_test_add_func ("/request/local-files-refused", test_local_files_refused);
-
-  g_test_add_func ("/answer/task-every-field", test_task_every_field);
-  g_test_add_func ("/answer/task-defaults-when-absent",
-      test_task_defaults_when_absent);
-  g_test_add_func ("/answer/task-statuses", test_task_statuses);
-  g_test_add_func ("/answer/task-failed-with-error",
-      test_task_failed_with_error);
-  g_test_add_func ("/answer/task-wrong-types-read-as-absent",
-      test_task_wrong_types_read_as_absent);
-  g_test_add_func ("/answer/task-without-status-refused",
-      test_task_without_status_refused);
-  g_test_add_func ("/answer/non-json-refused", test_non_json_answers_refused);
-  g_test_add_func ("/answer/depth-guard", test_depth_guard);
-  g_test_add_func ("/answer/create-answer", test_create_answer);
-  g_test_add_func ("/answer/service-error-ark-form",
-      test_service_error_ark_form);
-  g_test_add_func ("/answer/service-error-other-forms",
-      test_service_error_other_forms);
-
-  ret = g_test_run ();
+  if (scratch_dir == NULL)
+    return 1;
+  /* As GTest and GStreamer's check framework did: a GLib warning or
+   * critical fails the test. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING |
+      G_LOG_LEVEL_CRITICAL);
+  sr = srunner_create (rules_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
   remove_scratch ();
-  return ret;
+  return failed == 0 ? 0 : 1;
 }

@@ -3,6 +3,7 @@
 /* The spool (spool.h), with no GStreamer: a target is whole or absent, what
  * was written reads back at any offset while writing goes on, and the
  * SHA-256 is that of the bytes written. */
+#include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "spool.h"
+#include "common/tmpdir.h"
 
 typedef struct
 {
@@ -19,29 +21,41 @@ typedef struct
   gchar *target;
 } Fixture;
 
+/* The running test's (each test runs in a process of its own). */
+static Fixture fixture;
+
+/* test_failed_write's file size limit, lifted by the teardown. */
+static struct rlimit saved_fsize;
+static gboolean fsize_limited;
+
 static void
-fixture_set_up (Fixture * f, gconstpointer data)
+lift_fsize_limit (void)
 {
+  if (fsize_limited) {
+    setrlimit (RLIMIT_FSIZE, &saved_fsize);
+    signal (SIGXFSZ, SIG_DFL);
+    fsize_limited = FALSE;
+  }
+}
+
+static void
+fixture_set_up (void)
+{
+  Fixture *f = &fixture;
+
+  memset (f, 0, sizeof (*f));
   f->dir = g_dir_make_tmp ("seedance-spool-XXXXXX", NULL);
-  g_assert_nonnull (f->dir);
+  ck_assert_ptr_nonnull (f->dir);
   f->target = g_build_filename (f->dir, "clip.mp4", NULL);
 }
 
 static void
-fixture_tear_down (Fixture * f, gconstpointer data)
+fixture_tear_down (void)
 {
-  GDir *d = g_dir_open (f->dir, 0, NULL);
-  const gchar *name;
+  Fixture *f = &fixture;
 
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *path = g_build_filename (f->dir, name, NULL);
-
-    g_unlink (path);
-    g_free (path);
-  }
-  if (d)
-    g_dir_close (d);
-  g_rmdir (f->dir);
+  lift_fsize_limit ();
+  test_remove_tree (f->dir);
   g_free (f->target);
   g_free (f->dir);
 }
@@ -55,7 +69,7 @@ list_dir (const gchar * dir)
   const gchar *name;
   gchar *joined;
 
-  g_assert_nonnull (d);
+  ck_assert_ptr_nonnull (d);
   while ((name = g_dir_read_name (d)))
     g_ptr_array_add (names, g_strdup (name));
   g_dir_close (d);
@@ -88,14 +102,15 @@ assert_reads_back (SeedanceSpool * spool, const guint8 * data, gsize len)
   gssize n;
 
   n = seedance_spool_pread (spool, buf, len + 16, 0, &err);
-  g_assert_no_error (err);
-  g_assert_cmpmem (buf, n, data, len);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_uint_eq (n, len);
+  ck_assert_mem_eq (buf, data, len);
   g_free (buf);
 }
 
-static void
-test_write_read_commit (Fixture * f, gconstpointer user_data)
+START_TEST (test_write_read_commit)
 {
+  Fixture *f = &fixture;
   const gsize len = 3 * 1024 * 1024 + 17;
   guint8 *data = pattern (len, 1);
   guint8 buf[4096];
@@ -106,15 +121,15 @@ test_write_read_commit (Fixture * f, gconstpointer user_data)
   gssize n;
 
   spool = seedance_spool_new (f->target, 0644, &err);
-  g_assert_no_error (err);
-  g_assert_cmpstr (seedance_spool_get_target (spool), ==, f->target);
-  g_assert_false (seedance_spool_is_committed (spool));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_pstr_eq (seedance_spool_get_target (spool), f->target);
+  ck_assert (!seedance_spool_is_committed (spool));
 
   /* A temporary file beside the target; no target yet. */
   listing = list_dir (f->dir);
-  g_assert_true (g_str_has_prefix (listing, ".clip.mp4."));
-  g_assert_true (g_str_has_suffix (listing, ".part"));
-  g_assert_null (strchr (listing, ' '));
+  ck_assert (g_str_has_prefix (listing, ".clip.mp4."));
+  ck_assert (g_str_has_suffix (listing, ".part"));
+  ck_assert_ptr_null (strchr (listing, ' '));
   g_free (listing);
 
   /* Reads while writing see what was written, and no further. */
@@ -122,111 +137,114 @@ test_write_read_commit (Fixture * f, gconstpointer user_data)
     gsize chunk = MIN (len - written, 65536 + 3);
     guint64 probe = written / 2;
 
-    g_assert_true (seedance_spool_write (spool, data + written, chunk, &err));
-    g_assert_no_error (err);
+    ck_assert (seedance_spool_write (spool, data + written, chunk, &err));
+    ck_assert_msg (err == NULL, "%s", err->message);
     written += chunk;
-    g_assert_cmpuint (seedance_spool_get_size (spool), ==, written);
+    ck_assert_uint_eq (seedance_spool_get_size (spool), written);
 
     n = seedance_spool_pread (spool, buf, sizeof (buf), probe, &err);
-    g_assert_no_error (err);
-    g_assert_cmpint (n, ==, MIN (sizeof (buf), written - probe));
-    g_assert_cmpmem (buf, n, data + probe, n);
+    ck_assert_msg (err == NULL, "%s", err->message);
+    ck_assert_int_eq (n, MIN (sizeof (buf), written - probe));
+    ck_assert_uint_eq (n, n);
+    ck_assert_mem_eq (buf, data + probe, n);
     /* Across the end of what was written: only what is there. */
     n = seedance_spool_pread (spool, buf, sizeof (buf), written - 10, &err);
-    g_assert_no_error (err);
-    g_assert_cmpint (n, ==, 10);
-    g_assert_cmpmem (buf, 10, data + written - 10, 10);
-    g_assert_cmpint (seedance_spool_pread (spool, buf, sizeof (buf), written,
-            &err), ==, 0);
-    g_assert_no_error (err);
+    ck_assert_msg (err == NULL, "%s", err->message);
+    ck_assert_int_eq (n, 10);
+    ck_assert_uint_eq (10, 10);
+    ck_assert_mem_eq (buf, data + written - 10, 10);
+    ck_assert_int_eq (seedance_spool_pread (spool, buf, sizeof (buf), written,
+            &err), 0);
+    ck_assert_msg (err == NULL, "%s", err->message);
   }
-  g_assert_false (g_file_test (f->target, G_FILE_TEST_EXISTS));
+  ck_assert (!g_file_test (f->target, G_FILE_TEST_EXISTS));
 
   sha = seedance_spool_get_sha256 (spool);
   want_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, len);
-  g_assert_cmpstr (sha, ==, want_sha);
+  ck_assert_pstr_eq (sha, want_sha);
   g_free (sha);
   /* Asking twice gives the same answer. */
   sha = seedance_spool_get_sha256 (spool);
-  g_assert_cmpstr (sha, ==, want_sha);
+  ck_assert_pstr_eq (sha, want_sha);
 
-  g_assert_true (seedance_spool_commit (spool, &err));
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_is_committed (spool));
+  ck_assert (seedance_spool_commit (spool, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_is_committed (spool));
   /* The target, whole, and nothing else. */
   listing = list_dir (f->dir);
-  g_assert_cmpstr (listing, ==, "clip.mp4");
+  ck_assert_pstr_eq (listing, "clip.mp4");
   g_free (listing);
-  g_assert_true (g_file_get_contents (f->target, &contents, &contents_len,
-          NULL));
-  g_assert_cmpmem (contents, contents_len, data, len);
+  ck_assert (g_file_get_contents (f->target, &contents, &contents_len, NULL));
+  ck_assert_uint_eq (contents_len, len);
+  ck_assert_mem_eq (contents, data, len);
   g_free (contents);
   /* Still readable after the commit. */
   assert_reads_back (spool, data, len);
 
   /* Freeing a committed spool keeps the target. */
   seedance_spool_free (spool);
-  g_assert_true (g_file_test (f->target, G_FILE_TEST_IS_REGULAR));
+  ck_assert (g_file_test (f->target, G_FILE_TEST_IS_REGULAR));
 
   g_free (sha);
   g_free (want_sha);
   g_free (data);
 }
 
-static void
-test_commit_replaces_the_target (Fixture * f, gconstpointer user_data)
+END_TEST
+START_TEST (test_commit_replaces_the_target)
 {
+  Fixture *f = &fixture;
   GError *err = NULL;
   SeedanceSpool *spool;
   gchar *contents;
 
-  g_assert_true (g_file_set_contents (f->target, "old and longer", -1, NULL));
+  ck_assert (g_file_set_contents (f->target, "old and longer", -1, NULL));
   spool = seedance_spool_new (f->target, 0644, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_write (spool, (const guint8 *) "new", 3, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_write (spool, (const guint8 *) "new", 3, &err));
   /* Until the commit, the old file is what the target holds. */
-  g_assert_true (g_file_get_contents (f->target, &contents, NULL, NULL));
-  g_assert_cmpstr (contents, ==, "old and longer");
+  ck_assert (g_file_get_contents (f->target, &contents, NULL, NULL));
+  ck_assert_pstr_eq (contents, "old and longer");
   g_free (contents);
-  g_assert_true (seedance_spool_commit (spool, &err));
-  g_assert_no_error (err);
-  g_assert_true (g_file_get_contents (f->target, &contents, NULL, NULL));
-  g_assert_cmpstr (contents, ==, "new");
+  ck_assert (seedance_spool_commit (spool, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (g_file_get_contents (f->target, &contents, NULL, NULL));
+  ck_assert_pstr_eq (contents, "new");
   g_free (contents);
   seedance_spool_free (spool);
 }
 
-static void
-test_free_removes_uncommitted (Fixture * f, gconstpointer user_data)
+END_TEST
+START_TEST (test_free_removes_uncommitted)
 {
+  Fixture *f = &fixture;
   GError *err = NULL;
   SeedanceSpool *spool;
   gchar *listing;
 
   spool = seedance_spool_new (f->target, 0644, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_write (spool, (const guint8 *) "half", 4,
-          &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_write (spool, (const guint8 *) "half", 4, &err));
   seedance_spool_free (spool);
   listing = list_dir (f->dir);
-  g_assert_cmpstr (listing, ==, "");
+  ck_assert_pstr_eq (listing, "");
   g_free (listing);
 
   /* An existing target is left as it was. */
-  g_assert_true (g_file_set_contents (f->target, "kept", -1, NULL));
+  ck_assert (g_file_set_contents (f->target, "kept", -1, NULL));
   spool = seedance_spool_new (f->target, 0644, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_write (spool, (const guint8 *) "half", 4,
-          &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_write (spool, (const guint8 *) "half", 4, &err));
   seedance_spool_free (spool);
   listing = list_dir (f->dir);
-  g_assert_cmpstr (listing, ==, "clip.mp4");
+  ck_assert_pstr_eq (listing, "clip.mp4");
   g_free (listing);
 }
 
-static void
-test_mode_less_umask (Fixture * f, gconstpointer user_data)
+END_TEST
+START_TEST (test_mode_less_umask)
 {
+  Fixture *f = &fixture;
   const gint modes[] = { 0644, 0600, 0666 };
   mode_t mask = umask (022);
   guint i;
@@ -236,36 +254,39 @@ test_mode_less_umask (Fixture * f, gconstpointer user_data)
     SeedanceSpool *spool = seedance_spool_new (f->target, modes[i], &err);
     GStatBuf st;
 
-    g_assert_no_error (err);
-    g_assert_true (seedance_spool_commit (spool, &err));
-    g_assert_no_error (err);
+    ck_assert_msg (err == NULL, "%s", err->message);
+    ck_assert (seedance_spool_commit (spool, &err));
+    ck_assert_msg (err == NULL, "%s", err->message);
     seedance_spool_free (spool);
-    g_assert_cmpint (g_stat (f->target, &st), ==, 0);
-    g_assert_cmpint (st.st_mode & 0777, ==, modes[i] & ~022);
+    ck_assert_int_eq (g_stat (f->target, &st), 0);
+    ck_assert_int_eq (st.st_mode & 0777, modes[i] & ~022);
   }
   umask (mask);
 }
 
-static void
-test_unusable_directory (Fixture * f, gconstpointer user_data)
+END_TEST
+START_TEST (test_unusable_directory)
 {
+  Fixture *f = &fixture;
   gchar *missing = g_build_filename (f->dir, "no", "such", "clip.mp4", NULL);
   gchar *missing_dir = g_path_get_dirname (missing);
   GError *err = NULL;
   SeedanceSpool *spool = seedance_spool_new (missing, 0644, &err);
 
-  g_assert_null (spool);
-  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  ck_assert_ptr_null (spool);
+  ck_assert_msg (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND), "%s",
+      err ? err->message : "no error");
   /* The error names the directory. */
-  g_assert_nonnull (strstr (err->message, missing_dir));
+  ck_assert_ptr_nonnull (strstr (err->message, missing_dir));
   g_clear_error (&err);
   g_free (missing_dir);
   g_free (missing);
 }
 
-static void
-test_copy_from (Fixture * f, gconstpointer user_data)
+END_TEST
+START_TEST (test_copy_from)
 {
+  Fixture *f = &fixture;
   /* More than one copy step (256 KiB). */
   const gsize len = 700 * 1024 + 5;
   guint8 *data = pattern (len, 2);
@@ -276,35 +297,35 @@ test_copy_from (Fixture * f, gconstpointer user_data)
   gsize contents_len;
 
   src = seedance_spool_new (src_target, 0644, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_write (src, data, len, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_write (src, data, len, &err));
   dst = seedance_spool_new (f->target, 0644, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_copy_from (dst, src, &err));
-  g_assert_no_error (err);
-  g_assert_cmpuint (seedance_spool_get_size (dst), ==, len);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_copy_from (dst, src, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert_uint_eq (seedance_spool_get_size (dst), len);
   src_sha = seedance_spool_get_sha256 (src);
   dst_sha = seedance_spool_get_sha256 (dst);
-  g_assert_cmpstr (src_sha, ==, dst_sha);
-  g_assert_true (seedance_spool_commit (dst, &err));
-  g_assert_true (g_file_get_contents (f->target, &contents, &contents_len,
-          NULL));
-  g_assert_cmpmem (contents, contents_len, data, len);
+  ck_assert_pstr_eq (src_sha, dst_sha);
+  ck_assert (seedance_spool_commit (dst, &err));
+  ck_assert (g_file_get_contents (f->target, &contents, &contents_len, NULL));
+  ck_assert_uint_eq (contents_len, len);
+  ck_assert_mem_eq (contents, data, len);
   g_free (contents);
   seedance_spool_free (dst);
   /* The source was never committed: gone. */
   seedance_spool_free (src);
-  g_assert_false (g_file_test (src_target, G_FILE_TEST_EXISTS));
+  ck_assert (!g_file_test (src_target, G_FILE_TEST_EXISTS));
 
   /* From a stored file opened read-only, too. */
   dst = seedance_spool_new (src_target, 0644, &err);
   src = seedance_spool_open (f->target, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_copy_from (dst, src, &err));
-  g_assert_no_error (err);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_copy_from (dst, src, &err));
+  ck_assert_msg (err == NULL, "%s", err->message);
   g_free (dst_sha);
   dst_sha = seedance_spool_get_sha256 (dst);
-  g_assert_cmpstr (src_sha, ==, dst_sha);
+  ck_assert_pstr_eq (src_sha, dst_sha);
   seedance_spool_free (dst);
   seedance_spool_free (src);
 
@@ -314,92 +335,113 @@ test_copy_from (Fixture * f, gconstpointer user_data)
   g_free (data);
 }
 
-static void
-test_open_existing (Fixture * f, gconstpointer user_data)
+END_TEST
+START_TEST (test_open_existing)
 {
+  Fixture *f = &fixture;
   const gsize len = 100000;
   guint8 *data = pattern (len, 3);
   GError *err = NULL;
   SeedanceSpool *spool;
   gchar *missing;
 
-  g_assert_true (g_file_set_contents (f->target, (const gchar *) data, len,
-          NULL));
+  ck_assert (g_file_set_contents (f->target, (const gchar *) data, len, NULL));
   spool = seedance_spool_open (f->target, &err);
-  g_assert_no_error (err);
-  g_assert_true (seedance_spool_is_committed (spool));
-  g_assert_cmpuint (seedance_spool_get_size (spool), ==, len);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (seedance_spool_is_committed (spool));
+  ck_assert_uint_eq (seedance_spool_get_size (spool), len);
   assert_reads_back (spool, data, len);
   /* Read only. */
-  g_assert_false (seedance_spool_write (spool, data, 10, &err));
-  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_FAILED);
+  ck_assert (!seedance_spool_write (spool, data, 10, &err));
+  ck_assert_msg (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_FAILED), "%s",
+      err ? err->message : "no error");
   g_clear_error (&err);
   /* Never removed. */
   seedance_spool_free (spool);
-  g_assert_true (g_file_test (f->target, G_FILE_TEST_IS_REGULAR));
+  ck_assert (g_file_test (f->target, G_FILE_TEST_IS_REGULAR));
 
   missing = g_build_filename (f->dir, "absent.mp4", NULL);
-  g_assert_null (seedance_spool_open (missing, &err));
-  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (err->message, missing));
+  ck_assert_ptr_null (seedance_spool_open (missing, &err));
+  ck_assert_msg (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND), "%s",
+      err ? err->message : "no error");
+  ck_assert_ptr_nonnull (strstr (err->message, missing));
   g_clear_error (&err);
   g_free (missing);
   g_free (data);
 }
 
+END_TEST
 /* A file size limit (RLIMIT_FSIZE) stands for a full disk: the write fails
  * with an error, the spool refuses further writes, and freeing it leaves
- * no file.  In a subprocess, which the limit would otherwise outlive. */
-static void
-test_failed_write (Fixture * f, gconstpointer user_data)
+ * no file.  libcheck runs each test in a process of its own, which the
+ * limit dies with; under CK_FORK=no the teardown lifts it again. */
+START_TEST (test_failed_write)
 {
-  if (g_test_subprocess ()) {
-    struct rlimit lim = { 65536, 65536 };
-    guint8 *data = pattern (200000, 4);
-    GError *err = NULL;
-    SeedanceSpool *spool;
-    gchar *listing;
+  Fixture *f = &fixture;
+  struct rlimit lim;
+  guint8 *data = pattern (200000, 4);
+  GError *err = NULL;
+  SeedanceSpool *spool;
+  gchar *listing;
 
-    signal (SIGXFSZ, SIG_IGN);
-    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &lim), ==, 0);
-    spool = seedance_spool_new (f->target, 0644, &err);
-    g_assert_no_error (err);
-    g_assert_false (seedance_spool_write (spool, data, 200000, &err));
-    g_assert_nonnull (err);
-    g_assert_true (err->domain == G_IO_ERROR);
-    g_assert_nonnull (strstr (err->message, f->target));
-    g_clear_error (&err);
-    /* Unusable after it. */
-    g_assert_false (seedance_spool_write (spool, data, 10, &err));
-    g_assert_error (err, G_IO_ERROR, G_IO_ERROR_FAILED);
-    g_clear_error (&err);
-    seedance_spool_free (spool);
-    listing = list_dir (f->dir);
-    g_assert_cmpstr (listing, ==, "");
-    g_free (listing);
-    g_free (data);
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
+  ck_assert_int_eq (getrlimit (RLIMIT_FSIZE, &saved_fsize), 0);
+  lim.rlim_cur = 65536;
+  lim.rlim_max = saved_fsize.rlim_max;
+  signal (SIGXFSZ, SIG_IGN);
+  ck_assert_int_eq (setrlimit (RLIMIT_FSIZE, &lim), 0);
+  fsize_limited = TRUE;
+  spool = seedance_spool_new (f->target, 0644, &err);
+  ck_assert_msg (err == NULL, "%s", err->message);
+  ck_assert (!seedance_spool_write (spool, data, 200000, &err));
+  ck_assert_ptr_nonnull (err);
+  ck_assert (err->domain == G_IO_ERROR);
+  ck_assert_ptr_nonnull (strstr (err->message, f->target));
+  g_clear_error (&err);
+  /* Unusable after it. */
+  ck_assert (!seedance_spool_write (spool, data, 10, &err));
+  ck_assert_msg (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_FAILED), "%s",
+      err ? err->message : "no error");
+  g_clear_error (&err);
+  seedance_spool_free (spool);
+  lift_fsize_limit ();
+  listing = list_dir (f->dir);
+  ck_assert_pstr_eq (listing, "");
+  g_free (listing);
+  g_free (data);
+}
+
+END_TEST static Suite *
+spool_suite (void)
+{
+  Suite *s = suite_create ("spool");
+  TCase *tc = tcase_create ("spool");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, fixture_set_up, fixture_tear_down);
+  tcase_add_test (tc, test_write_read_commit);
+  tcase_add_test (tc, test_commit_replaces_the_target);
+  tcase_add_test (tc, test_free_removes_uncommitted);
+  tcase_add_test (tc, test_mode_less_umask);
+  tcase_add_test (tc, test_unusable_directory);
+  tcase_add_test (tc, test_copy_from);
+  tcase_add_test (tc, test_open_existing);
+  tcase_add_test (tc, test_failed_write);
+  return s;
 }
 
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  SRunner *sr;
+  int failed;
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-  ADD ("/spool/write-read-commit", test_write_read_commit);
-  ADD ("/spool/commit-replaces-the-target", test_commit_replaces_the_target);
-  ADD ("/spool/free-removes-uncommitted", test_free_removes_uncommitted);
-  ADD ("/spool/mode-less-umask", test_mode_less_umask);
-  ADD ("/spool/unusable-directory", test_unusable_directory);
-  ADD ("/spool/copy-from", test_copy_from);
-  ADD ("/spool/open-existing", test_open_existing);
-  ADD ("/spool/failed-write", test_failed_write);
-#undef ADD
-
-  return g_test_run ();
+  /* As GTest and GStreamer's check framework did: a GLib warning or
+   * critical fails the test. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING |
+      G_LOG_LEVEL_CRITICAL);
+  sr = srunner_create (spool_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? 0 : 1;
 }
