@@ -7,8 +7,9 @@
  * real, started by each test on a free loopback port (tests/common/
  * servers.h); without them the suite skips (exit 77), it never passes. */
 #include "common/harness.h"
+#include "common/pki.h"
 #include "common/servers.h"
-#include "seedance/http.h"
+#include "common/tmpdir.h"
 
 #include <gst/app/gstappsink.h>
 #include <gio/gio.h>
@@ -17,569 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* --- the simulator's test PKI --- */
-
-typedef struct
-{
-  gchar *dir;
-  gchar *ca;                    /* ca.pem */
-  gchar *cert;                  /* server.pem: 127.0.0.1-3, ::1, localhost */
-  gchar *key;
-  gchar *self_cert;             /* selfsigned.pem, the same names */
-  gchar *self_key;
-} Pki;
-
-static Pki *
-pki_new (void)
-{
-  Pki *pki = g_new0 (Pki, 1);
-  GError *err = NULL;
-
-  pki->dir = g_dir_make_tmp ("seedance-pki-XXXXXX", NULL);
-  fail_unless (seedance_sim_make_test_pki (pki->dir, &err), "test PKI: %s",
-      err ? err->message : "?");
-  pki->ca = g_build_filename (pki->dir, "ca.pem", NULL);
-  pki->cert = g_build_filename (pki->dir, "server.pem", NULL);
-  pki->key = g_build_filename (pki->dir, "server.key", NULL);
-  pki->self_cert = g_build_filename (pki->dir, "selfsigned.pem", NULL);
-  pki->self_key = g_build_filename (pki->dir, "selfsigned.key", NULL);
-  return pki;
-}
-
-static void
-remove_dir (const gchar * dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d))) {
-    g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-    if (g_file_test (path, G_FILE_TEST_IS_DIR))
-      remove_dir (path);
-    else
-      g_unlink (path);
-  }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static void
-pki_free (Pki * pki)
-{
-  remove_dir (pki->dir);
-  g_free (pki->dir);
-  g_free (pki->ca);
-  g_free (pki->cert);
-  g_free (pki->key);
-  g_free (pki->self_cert);
-  g_free (pki->self_key);
-  g_free (pki);
-}
-
-/* --- a CDN: nginx serving random files --- */
-
-typedef struct
-{
-  gchar *root;
-  GBytes *file;                 /* root/clip.mp4 */
-  TestServer *nginx;
-} Cdn;
-
-static Cdn *
-cdn_new (Pki * pki, gsize size, const gchar * cert, const gchar * key)
-{
-  Cdn *cdn = g_new0 (Cdn, 1);
-  g_autofree gchar *path = NULL;
-  guint8 *data = g_malloc (size);
-  GRand *rand = g_rand_new_with_seed (size);
-  gsize i;
-
-  for (i = 0; i < size; i++)
-    data[i] = g_rand_int (rand) & 0xff;
-  g_rand_free (rand);
-  cdn->root = g_dir_make_tmp ("seedance-cdn-XXXXXX", NULL);
-  path = g_build_filename (cdn->root, "clip.mp4", NULL);
-  fail_unless (g_file_set_contents (path, (const gchar *) data, size, NULL));
-  cdn->file = g_bytes_new_take (data, size);
-  cdn->nginx = test_nginx_start (cdn->root, cert ? cert : pki->cert,
-      key ? key : pki->key);
-  return cdn;
-}
-
-static gchar *
-cdn_url (Cdn * cdn, const gchar * prefix)
-{
-  return g_strdup_printf ("%s%s/clip.mp4",
-      test_server_get_url (cdn->nginx), prefix);
-}
-
-static void
-cdn_free (Cdn * cdn)
-{
-  test_server_stop (cdn->nginx);
-  remove_dir (cdn->root);
-  g_free (cdn->root);
-  g_bytes_unref (cdn->file);
-  g_free (cdn);
-}
-
-/* --- the transport alone, through http.h --- */
-
-typedef struct
-{
-  GByteArray *data;
-  guint chunks;
-  guint pause_every;            /* ask for a pause every N chunks, 0: never */
-} Collect;
-
-static gboolean
-collect_sink (const guint8 * data, gsize len, gpointer user_data)
-{
-  Collect *c = user_data;
-
-  g_byte_array_append (c->data, data, len);
-  c->chunks++;
-  return c->pause_every && c->chunks % c->pause_every == 0;
-}
-
-static SeedanceHttp *
-http_new (const gchar * proxy, const gchar * ca_file, gboolean strict,
-    guint stall_timeout_s)
-{
-  SeedanceHttpConfig config = { 0, };
-
-  config.connect_timeout_s = 10;
-  config.stall_timeout_s = stall_timeout_s;
-  config.proxy = proxy;
-  config.ssl_strict = strict;
-  config.ca_file = ca_file;
-  return seedance_http_new (&config, NULL);
-}
-
-/* GET `url` from `offset` to the end; the bytes, or NULL with `error`.
- * `*status` and `*total` receive what the answer said. */
-static GBytes *
-fetch (SeedanceHttp * http, const gchar * url, guint64 offset,
-    guint pause_every, guint * status, gint64 * total, GError ** error)
-{
-  Collect c = { g_byte_array_new (), 0, pause_every };
-  SeedanceHttpStream *stream;
-  gboolean eof = FALSE;
-
-  stream = seedance_http_stream_start (http, url, offset, collect_sink, &c,
-      error);
-  if (stream == NULL) {
-    g_byte_array_unref (c.data);
-    return NULL;
-  }
-  *status = seedance_http_stream_get_status (stream);
-  *total = seedance_http_stream_get_total_size (stream);
-  while (!eof) {
-    if (!seedance_http_stream_pump (stream, &eof, error)) {
-      seedance_http_stream_free (stream);
-      g_byte_array_unref (c.data);
-      return NULL;
-    }
-  }
-  seedance_http_stream_free (stream);
-  return g_byte_array_free_to_bytes (c.data);
-}
-
-static void
-assert_tail_equal (GBytes * got, GBytes * file, guint64 offset)
-{
-  gsize size = g_bytes_get_size (file);
-
-  fail_unless_equals_uint64 (g_bytes_get_size (got), size - offset);
-  fail_unless (memcmp (g_bytes_get_data (got, NULL),
-          (const guint8 *) g_bytes_get_data (file, NULL) + offset,
-          size - offset) == 0, "wrong bytes from offset %" G_GUINT64_FORMAT,
-      offset);
-}
-
-GST_START_TEST (test_redact_url)
-{
-  const gchar *cases[][2] = {
-    {"http://user:secret@proxy:3128", "http://***@proxy:3128"},
-    {"http://user:secret@proxy:3128/", "http://***@proxy:3128/"},
-    {"user:secret@proxy:3128", "***@proxy:3128"},
-    {"http://user@[::1]:3128", "http://***@[::1]:3128"},
-    {"http://us%40er:p@ss@proxy", "http://***@proxy"},
-    {"http://proxy:3128", "http://proxy:3128"},
-    {"proxy:3128", "proxy:3128"},
-    /* A signed URL keeps its query; an '@' past the host is no user. */
-    {"https://cdn.example/v.mp4?X-Sig=a%2Fb&e=me@x",
-        "https://cdn.example/v.mp4?X-Sig=a%2Fb&e=me@x"},
-    {"https://k:s@cdn.example/v.mp4?X-Sig=1", "https://***@cdn.example/v.mp4"
-          "?X-Sig=1"},
-    {"", ""},
-  };
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
-    gchar *r = seedance_http_redact_url (cases[i][0]);
-
-    fail_unless_equals_string (r, cases[i][1]);
-    g_free (r);
-  }
-  fail_unless (seedance_http_redact_url (NULL) == NULL);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_http2_ranges_and_pauses)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 3 * 1000 * 1000 + 17, NULL, NULL);
-  SeedanceHttp *http = http_new (NULL, pki->ca, TRUE, 5);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  gsize size = g_bytes_get_size (cdn->file);
-  guint64 offsets[] = { 0, size / 2, size - 1000, 1 };
-  gchar *log;
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (offsets); i++) {
-    GError *err = NULL;
-    guint status = 0;
-    gint64 total = -2;
-    GBytes *got = fetch (http, url, offsets[i], 3, &status, &total, &err);
-
-    fail_unless (got != NULL, "%s", err ? err->message : "?");
-    /* Range from byte 0 too: the total comes in Content-Range. */
-    fail_unless_equals_int (status, 206);
-    fail_unless_equals_int64 (total, size);
-    assert_tail_equal (got, cdn->file, offsets[i]);
-    g_bytes_unref (got);
-  }
-  log = test_server_wait_for_log (cdn->nginx, "\"bytes=1-\"", 5000);
-  fail_unless (test_count_occurrences (log, " 206 HTTP/2.0 ") == 4,
-      "not four 206 answers over HTTP/2: %s", log);
-  fail_unless (strstr (log, "\"bytes=0-\""), "no Range from byte 0: %s", log);
-
-  g_free (log);
-  seedance_http_free (http);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-/* A consumer slower than the stall timeout pauses the transfer: that is
- * not a stall, over HTTP/2 as over HTTP/1.1. */
-GST_START_TEST (test_http2_pause_longer_than_stall_timeout)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 4 * 1000 * 1000, NULL, NULL);
-  SeedanceHttp *http = http_new (NULL, pki->ca, TRUE, 1);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  Collect c = { g_byte_array_new (), 0, 1 };
-  SeedanceHttpStream *stream;
-  GError *err = NULL;
-  gboolean eof = FALSE;
-  guint pumps = 0;
-  GBytes *got;
-
-  stream = seedance_http_stream_start (http, url, 0, collect_sink, &c, &err);
-  fail_unless (stream != NULL, "%s", err ? err->message : "?");
-  while (!eof) {
-    fail_unless (seedance_http_stream_pump (stream, &eof, &err), "after %u "
-        "bytes: %s", c.data->len, err ? err->message : "?");
-    /* Twice a consumer that takes longer than the stall timeout. */
-    if (++pumps == 3 || pumps == 40)
-      g_usleep (2500 * 1000);
-  }
-  seedance_http_stream_free (stream);
-  got = g_byte_array_free_to_bytes (c.data);
-  assert_tail_equal (got, cdn->file, 0);
-
-  g_bytes_unref (got);
-  seedance_http_free (http);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-/* A host that goes silent mid-body over HTTP/2 is a stall, detected. */
-GST_START_TEST (test_http2_stall_is_detected)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 32 * 1000 * 1000, NULL, NULL);
-  SeedanceHttp *http = http_new (NULL, pki->ca, TRUE, 1);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  Collect c = { g_byte_array_new (), 0, 1 };
-  SeedanceHttpStream *stream;
-  GError *err = NULL;
-  gboolean eof = FALSE, ok = TRUE;
-  gint64 t0;
-  GPid pid;
-
-  stream = seedance_http_stream_start (http, url, 0, collect_sink, &c, &err);
-  fail_unless (stream != NULL, "%s", err ? err->message : "?");
-  fail_unless (seedance_http_stream_pump (stream, &eof, &err));
-  /* nginx freezes; what it has sent already (socket buffers, the HTTP/2
-   * window) drains, then nothing comes. */
-  pid = test_server_get_pid (cdn->nginx);
-  kill (pid, SIGSTOP);
-  t0 = g_get_monotonic_time ();
-  while (ok && !eof)
-    ok = seedance_http_stream_pump (stream, &eof, &err);
-  kill (pid, SIGCONT);
-  fail_if (ok, "the transfer ended without an error");
-  fail_unless (g_error_matches (err, SEEDANCE_HTTP_ERROR,
-          SEEDANCE_HTTP_ERROR_STALLED), "not a stall: %s", err->message);
-  fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC);
-  fail_unless (c.data->len < g_bytes_get_size (cdn->file));
-
-  g_error_free (err);
-  seedance_http_stream_free (stream);
-  g_byte_array_unref (c.data);
-  seedance_http_free (http);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_http_host_without_length)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 2 * 1000 * 1000, NULL, NULL);
-  SeedanceHttp *http = http_new (NULL, pki->ca, TRUE, 5);
-  const gchar *prefixes[] = { "/nolength", "/noranges" };
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (prefixes); i++) {
-    g_autofree gchar *url = cdn_url (cdn, prefixes[i]);
-    GError *err = NULL;
-    guint status = 0;
-    gint64 total = -2;
-    GBytes *got;
-
-    /* A Range the host ignores: the whole file, with the bytes before
-     * the offset dropped. */
-    got = fetch (http, url, 1000, 2, &status, &total, &err);
-    fail_unless (got != NULL, "%s", err ? err->message : "?");
-    fail_unless_equals_int (status, 200);
-    fail_unless_equals_int64 (total, i == 0 ? -1 :
-        (gint64) g_bytes_get_size (cdn->file));
-    assert_tail_equal (got, cdn->file, 1000);
-    g_bytes_unref (got);
-  }
-  seedance_http_free (http);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_http_tls_failure_names_the_host)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 1000, pki->self_cert, pki->self_key);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  g_autofree gchar *host = g_strdup_printf ("127.0.0.1:%u",
-      test_server_get_port (cdn->nginx));
-  SeedanceHttp *http;
-  GError *err = NULL;
-  guint status = 0;
-  gint64 total;
-  GBytes *got;
-
-  /* Not signed by the CA given. */
-  http = http_new (NULL, pki->ca, TRUE, 5);
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  fail_unless (got == NULL);
-  fail_unless (g_error_matches (err, SEEDANCE_HTTP_ERROR,
-          SEEDANCE_HTTP_ERROR_TLS), "%s", err->message);
-  fail_unless (strstr (err->message, host) != NULL, "%s", err->message);
-  fail_unless (strstr (err->message, "certificate") != NULL, "%s",
-      err->message);
-  g_clear_error (&err);
-  seedance_http_free (http);
-
-  /* ssl-strict off: accepted. */
-  http = http_new (NULL, pki->ca, FALSE, 5);
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  fail_unless (got != NULL, "%s", err ? err->message : "?");
-  assert_tail_equal (got, cdn->file, 0);
-  g_bytes_unref (got);
-  seedance_http_free (http);
-
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-static void
-assert_connects_logged (const gchar * log, guint port, guint times)
-{
-  g_autofree gchar *line = g_strdup_printf ("CONNECT 127.0.0.1:%u ", port);
-
-  fail_unless (test_count_occurrences (log, line) >= times,
-      "fewer than %u \"%s\" in the proxy's log: %s", times, line, log);
-}
-
-GST_START_TEST (test_http_through_proxy_tunnel)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 1000 * 1000, NULL, NULL);
-  TestServer *proxy = test_tinyproxy_start (NULL);
-  SeedanceHttp *http = http_new (test_server_get_url (proxy), pki->ca, TRUE,
-      5);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  GError *err = NULL;
-  guint status = 0;
-  gint64 total = -2;
-  GBytes *got;
-  gchar *log;
-
-  /* The proxy's "200 Connection established" is not the host's answer. */
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  fail_unless (got != NULL, "%s", err ? err->message : "?");
-  fail_unless_equals_int (status, 206);
-  fail_unless_equals_int64 (total, g_bytes_get_size (cdn->file));
-  assert_tail_equal (got, cdn->file, 0);
-  g_bytes_unref (got);
-  log = test_server_read_log (proxy);
-  assert_connects_logged (log, test_server_get_port (cdn->nginx), 1);
-
-  g_free (log);
-  seedance_http_free (http);
-  test_server_stop (proxy);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_http_proxy_from_environment)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 100 * 1000, NULL, NULL);
-  TestServer *proxy = test_tinyproxy_start (NULL);
-  SeedanceHttp *http = http_new (NULL, pki->ca, TRUE, 5);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  GError *err = NULL;
-  guint status = 0;
-  gint64 total = -2;
-  GBytes *got;
-  gchar *log;
-
-  g_setenv ("https_proxy", test_server_get_url (proxy), TRUE);
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  g_unsetenv ("https_proxy");
-  fail_unless (got != NULL, "%s", err ? err->message : "?");
-  assert_tail_equal (got, cdn->file, 0);
-  g_bytes_unref (got);
-  log = test_server_read_log (proxy);
-  assert_connects_logged (log, test_server_get_port (cdn->nginx), 1);
-  g_free (log);
-
-  /* no_proxy names the host: straight there. */
-  g_setenv ("https_proxy", test_server_get_url (proxy), TRUE);
-  g_setenv ("no_proxy", "127.0.0.1", TRUE);
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("no_proxy");
-  fail_unless (got != NULL, "%s", err ? err->message : "?");
-  g_bytes_unref (got);
-  log = test_server_read_log (proxy);
-  fail_unless_equals_int (test_count_occurrences (log, "CONNECT 127.0.0.1"), 1);
-
-  g_free (log);
-  seedance_http_free (http);
-  test_server_stop (proxy);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
-
-/* The proxy's error names it and its status, never the credentials. */
-static void
-check_proxy_refusal (const TestProxyOptions * options, const gchar * userinfo,
-    gint code, const gchar * status_text)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 1000, NULL, NULL);
-  TestServer *proxy = test_tinyproxy_start (options);
-  g_autofree gchar *proxy_url = g_strdup_printf ("http://%s127.0.0.1:%u",
-      userinfo, test_server_get_port (proxy));
-  g_autofree gchar *proxy_name = g_strdup_printf ("127.0.0.1:%u",
-      test_server_get_port (proxy));
-  g_autofree gchar *target = g_strdup_printf ("127.0.0.1:%u",
-      test_server_get_port (cdn->nginx));
-  SeedanceHttp *http = http_new (proxy_url, pki->ca, TRUE, 5);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  GError *err = NULL;
-  guint status = 0;
-  gint64 total;
-  GBytes *got;
-
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  fail_unless (got == NULL, "the proxy let it through");
-  fail_unless (g_error_matches (err, SEEDANCE_HTTP_ERROR, code), "%s",
-      err->message);
-  fail_unless (strstr (err->message, proxy_name) != NULL, "%s", err->message);
-  fail_unless (strstr (err->message, target) != NULL, "%s", err->message);
-  fail_unless (strstr (err->message, status_text) != NULL, "%s", err->message);
-  fail_if (strstr (err->message, "secret") != NULL, "%s", err->message);
-  g_error_free (err);
-
-  seedance_http_free (http);
-  test_server_stop (proxy);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_START_TEST (test_http_proxy_refusals)
-{
-  TestProxyOptions auth = { "user", "secret", 0 };
-  TestProxyOptions other_port = { NULL, NULL, 1 };
-
-  check_proxy_refusal (&other_port, "", SEEDANCE_HTTP_ERROR_PROXY_REFUSED,
-      "HTTP 403");
-  check_proxy_refusal (&auth, "", SEEDANCE_HTTP_ERROR_PROXY_AUTH, "HTTP 407");
-  /* tinyproxy answers wrong credentials 401, where others say 407. */
-  check_proxy_refusal (&auth, "user:wrong-secret@",
-      SEEDANCE_HTTP_ERROR_PROXY_AUTH, "refused the credentials");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_http_proxy_credentials)
-{
-  Pki *pki = pki_new ();
-  Cdn *cdn = cdn_new (pki, 100 * 1000, NULL, NULL);
-  TestProxyOptions auth = { "user", "secret", 0 };
-  TestServer *proxy = test_tinyproxy_start (&auth);
-  g_autofree gchar *proxy_url = g_strdup_printf ("http://user:secret@"
-      "127.0.0.1:%u", test_server_get_port (proxy));
-  SeedanceHttp *http = http_new (proxy_url, pki->ca, TRUE, 5);
-  g_autofree gchar *url = cdn_url (cdn, "");
-  GError *err = NULL;
-  guint status = 0;
-  gint64 total;
-  GBytes *got;
-
-  got = fetch (http, url, 0, 0, &status, &total, &err);
-  fail_unless (got != NULL, "%s", err ? err->message : "?");
-  assert_tail_equal (got, cdn->file, 0);
-  g_bytes_unref (got);
-
-  seedance_http_free (http);
-  test_server_stop (proxy);
-  cdn_free (cdn);
-  pki_free (pki);
-}
-
-GST_END_TEST;
 
 /* --- through the element --- */
 
@@ -819,7 +257,7 @@ assert_both_hosts_tunnelled (TestServer * proxy, SeedanceSim * sim)
 
 GST_START_TEST (test_https_with_ca_file)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
       "ssl-ca-file=\"%s\"", pki->ca);
@@ -831,7 +269,7 @@ GST_START_TEST (test_https_with_ca_file)
           SEEDANCE_SIM_CREATE), 1);
 
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -875,7 +313,7 @@ stop_capture (void)
 
 GST_START_TEST (test_https_ssl_strict_false_accepts_a_bad_certificate)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->self_cert, pki->self_key);
   g_autofree gchar *log = NULL;
   g_autofree gchar *prefix = g_strdup_printf ("%d seedancesrc ",
@@ -896,14 +334,14 @@ GST_START_TEST (test_https_ssl_strict_false_accepts_a_bad_certificate)
 
   g_strfreev (lines);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_https_bad_certificate_is_a_clear_error)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->self_cert, pki->self_key);
   g_autofree gchar *host = host_of (seedance_sim_get_base_url (sim));
   g_autofree gchar *props = g_strdup_printf ("prompt=x ssl-ca-file=\"%s\"",
@@ -925,14 +363,14 @@ GST_START_TEST (test_https_bad_certificate_is_a_clear_error)
           SEEDANCE_SIM_ANY_ENDPOINT), 0);
 
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_proxy_by_property)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   TestServer *proxy = test_tinyproxy_start (NULL);
   g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
@@ -943,14 +381,14 @@ GST_START_TEST (test_proxy_by_property)
 
   test_server_stop (proxy);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_proxy_by_https_proxy_variable)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   TestServer *proxy = test_tinyproxy_start (NULL);
   g_autofree gchar *props = g_strdup_printf ("prompt=x resolution=480p "
@@ -963,7 +401,7 @@ GST_START_TEST (test_proxy_by_https_proxy_variable)
 
   test_server_stop (proxy);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -988,7 +426,7 @@ assert_refused_by_proxy (GstMessage * msg, SeedanceSim * sim,
 
 GST_START_TEST (test_proxy_refuses_the_tunnel)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   TestProxyOptions options = { NULL, NULL, 1 };
   TestServer *proxy = test_tinyproxy_start (&options);
@@ -1006,14 +444,14 @@ GST_START_TEST (test_proxy_refuses_the_tunnel)
   gst_message_unref (msg);
   test_server_stop (proxy);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_proxy_authentication_required)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   TestProxyOptions options = { "user", "secret", 0 };
   TestServer *proxy = test_tinyproxy_start (&options);
@@ -1028,7 +466,7 @@ GST_START_TEST (test_proxy_authentication_required)
   gst_message_unref (msg);
   test_server_stop (proxy);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -1037,7 +475,7 @@ GST_END_TEST;
  * error names the proxy, its status and the file host. */
 GST_START_TEST (test_proxy_refuses_the_file_host)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   const gchar *api = seedance_sim_get_api_host (sim);
   TestProxyOptions options = { NULL, NULL,
@@ -1065,7 +503,7 @@ GST_START_TEST (test_proxy_refuses_the_file_host)
   gst_message_unref (msg);
   test_server_stop (proxy);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -1098,7 +536,7 @@ append_messages (GString * all, GPtrArray * messages)
 
 GST_START_TEST (test_proxy_credentials_work_and_are_never_shown)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = sim_new_tls (pki->cert, pki->key);
   TestProxyOptions options = { "user", PROXY_SECRET, 0 };
   TestServer *proxy = test_tinyproxy_start (&options);
@@ -1158,7 +596,7 @@ GST_START_TEST (test_proxy_credentials_work_and_are_never_shown)
   g_ptr_array_unref (messages);
   test_server_stop (proxy);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -1257,7 +695,8 @@ play_and_check (SeedanceSim * sim, const gchar * props, GBytes * file)
       (pipeline), "src");
   GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
   Delivery d = {.file = file,.ranges = g_array_new (FALSE, FALSE,
-        sizeof (ByteRange)) };
+        sizeof (ByteRange))
+  };
   GstMessage *msg;
   guint64 missing;
 
@@ -1358,7 +797,7 @@ typedef struct
 
 /* nginx serves the simulator's videos at PREFIX/<task id>.mp4. */
 static RealCdn *
-real_cdn_new (SeedanceSim * sim, Pki * pki, const gchar * prefix)
+real_cdn_new (SeedanceSim * sim, TestPki * pki, const gchar * prefix)
 {
   RealCdn *cdn = g_new0 (RealCdn, 1);
   g_autofree gchar *base = NULL;
@@ -1374,14 +813,14 @@ static void
 real_cdn_free (RealCdn * cdn)
 {
   test_server_stop (cdn->nginx);
-  remove_dir (cdn->root);
+  test_remove_tree (cdn->root);
   g_free (cdn->root);
   g_free (cdn);
 }
 
 GST_START_TEST (test_http2_cdn_seek_matrix)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = test_sim_new ();
   RealCdn *cdn = real_cdn_new (sim, pki, "");
   g_autofree gchar *path = NULL, *rest = NULL, *log = NULL;
@@ -1429,7 +868,7 @@ GST_START_TEST (test_http2_cdn_seek_matrix)
   gst_object_unref (pipeline);
   real_cdn_free (cdn);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -1437,7 +876,7 @@ GST_END_TEST;
 /* A CDN that rewrites on the fly: HTTP/2, no length, Range ignored. */
 GST_START_TEST (test_http2_cdn_without_length)
 {
-  Pki *pki = pki_new ();
+  TestPki *pki = test_pki_new ();
   SeedanceSim *sim = test_sim_new ();
   RealCdn *cdn = real_cdn_new (sim, pki, "/nolength");
   g_autofree gchar *path = NULL, *props = NULL, *log = NULL;
@@ -1453,7 +892,7 @@ GST_START_TEST (test_http2_cdn_without_length)
   g_bytes_unref (file);
   real_cdn_free (cdn);
   seedance_sim_free (sim);
-  pki_free (pki);
+  test_pki_free (pki);
 }
 
 GST_END_TEST;
@@ -1498,23 +937,9 @@ static Suite *
 networks_suite (void)
 {
   Suite *s = suite_create ("networks");
-  TCase *transport = tcase_create ("transport");
   TCase *tls = tcase_create ("tls");
   TCase *proxies = tcase_create ("proxies");
   TCase *hosts = tcase_create ("hosts");
-
-  suite_add_tcase (s, transport);
-  tcase_set_timeout (transport, 120);
-  tcase_add_test (transport, test_redact_url);
-  tcase_add_test (transport, test_http2_ranges_and_pauses);
-  tcase_add_test (transport, test_http2_pause_longer_than_stall_timeout);
-  tcase_add_test (transport, test_http2_stall_is_detected);
-  tcase_add_test (transport, test_http_host_without_length);
-  tcase_add_test (transport, test_http_tls_failure_names_the_host);
-  tcase_add_test (transport, test_http_through_proxy_tunnel);
-  tcase_add_test (transport, test_http_proxy_from_environment);
-  tcase_add_test (transport, test_http_proxy_refusals);
-  tcase_add_test (transport, test_http_proxy_credentials);
 
   suite_add_tcase (s, tls);
   tcase_set_timeout (tls, 120);
@@ -1599,7 +1024,7 @@ main (int argc, char **argv)
     g_unsetenv (proxy_vars[i]);
   gst_check_init (&argc, &argv);
   status = gst_check_run_suite (networks_suite (), "networks", __FILE__);
-  remove_dir (shared_dir);
+  test_remove_tree (shared_dir);
   g_free (shared_dir);
   return status;
 }
