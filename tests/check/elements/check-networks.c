@@ -1257,7 +1257,8 @@ play_and_check (SeedanceSim * sim, const gchar * props, GBytes * file)
       (pipeline), "src");
   GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
   Delivery d = {.file = file,.ranges = g_array_new (FALSE, FALSE,
-        sizeof (ByteRange)) };
+        sizeof (ByteRange))
+  };
   GstMessage *msg;
   guint64 missing;
 
