@@ -178,6 +178,18 @@ gst_seedance_src_resource_error_for (const GError * err)
         return GST_RESOURCE_ERROR_READ;
     }
   }
+  if (err->domain == SEEDANCE_TRANSFER_ERROR) {
+    switch (err->code) {
+      case SEEDANCE_TRANSFER_ERROR_OPEN_WRITE:
+        return GST_RESOURCE_ERROR_OPEN_WRITE;
+      case SEEDANCE_TRANSFER_ERROR_WRITE:
+        return GST_RESOURCE_ERROR_WRITE;
+      case SEEDANCE_TRANSFER_ERROR_NO_SPACE:
+        return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
+      default:
+        return GST_RESOURCE_ERROR_READ;
+    }
+  }
   if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
   return GST_RESOURCE_ERROR_READ;

@@ -263,17 +263,10 @@ serve_cached_clip (GstSeedanceSrc * self)
   const gchar *json = seedance_cache_claim_get_task_json (claim);
   const gchar *path = seedance_cache_claim_get_clip_path (claim);
   g_autoptr (SeedanceTask) task = NULL;
-  g_autoptr (GError) err = NULL;
   g_autoptr (GDateTime) made = NULL;
   g_autofree gchar *when = NULL;
   g_autofree gchar *text = NULL;
 
-  run->out.spool = seedance_spool_open (path, &err);
-  if (run->out.spool == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("cache-dir: cannot read the cached clip"), ("%s", err->message));
-    return GST_FLOW_ERROR;
-  }
   run->task.origin = ORIGIN_CACHED;
   g_free (run->task.id);
   run->task.id = g_strdup (seedance_cache_claim_get_task_id (claim));
@@ -293,10 +286,6 @@ serve_cached_clip (GstSeedanceSrc * self)
   task = json ? seedance_task_parse (json, strlen (json), NULL) : NULL;
   if (task)
     tell_final (self, task);
-  if (run->out.location && (!seedance_spool_copy_from (run->out.location,
-              run->out.spool, &err)
-          || !seedance_spool_commit (run->out.location, &err)))
-    return WRITE_FAILED (self, "location", err);
   return GST_FLOW_OK;
 }
 
