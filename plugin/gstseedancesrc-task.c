@@ -88,7 +88,8 @@ tell_final (GstSeedanceSrc * self, const SeedanceTask * task)
   run->told_final = TRUE;
   gst_seedance_src_report_task (self, task);
   gst_seedance_src_set_status (self, task->status, task->status_str);
-  /* The network first, then the message. */
+  /* The last frame is fetched before the message is built: the message
+   * carries the image itself. */
   if (task->last_frame_url)
     last_frame = fetch_last_frame (self, task->last_frame_url);
   gst_seedance_src_post_task_event (self, "succeeded",

@@ -270,7 +270,7 @@ over_cache_bound (SeedanceTransfer * t, guint64 size)
 
 /* One step of the download into `sink`; learns the size as it comes. */
 static gboolean
-pump (SeedanceTransfer * t, SeedanceHttpSink sink, gboolean * eof,
+download_step (SeedanceTransfer * t, SeedanceHttpSink sink, gboolean * eof,
     GError ** error)
 {
   gint64 size;
@@ -473,7 +473,7 @@ spool_fill_to (SeedanceTransfer * t, guint64 offset, gboolean * fallen_back,
     t->spool_want = t->size < 0 &&
         seedance_download_get_position (t->download) > 0 ? G_MAXUINT64 :
         MAX (offset + t->config.block_size, SEEDANCE_TRANSFER_HEAD_SIZE);
-    if (!pump (t, spool_sink, &eof, error))
+    if (!download_step (t, spool_sink, &eof, error))
       return FALSE;
     if (t->write_error && !spool_write_failed (t, error))
       return FALSE;
@@ -544,7 +544,7 @@ spool_unknown_size (SeedanceTransfer * t, guint64 offset, GBytes ** bytes,
   while (!t->head_checked && t->queued < SEEDANCE_TRANSFER_HEAD_SIZE) {
     gboolean eof = FALSE;
 
-    if (!pump (t, block_sink, &eof, error))
+    if (!download_step (t, block_sink, &eof, error))
       return FALSE;
     if (eof)
       break;
@@ -595,7 +595,7 @@ network_read (SeedanceTransfer * t, guint64 offset, GBytes ** bytes,
   while (g_queue_is_empty (&t->ready)) {
     gboolean eof = FALSE;
 
-    if (!pump (t, block_sink, &eof, error))
+    if (!download_step (t, block_sink, &eof, error))
       return FALSE;
     if (eof) {
       if (t->size < 0)
