@@ -8,8 +8,8 @@
  *   gstseedancesrc-report.c  messages, progress, reports, errors
  *   gstseedancesrc-task.c    until the task has succeeded: the cache claim,
  *                            create or resume, polling, the final message
- *   gstseedancesrc-output.c  the bytes: network buffers, the spool read back
- *                            while it is written, seeks, keeping the file
+ *   gstseedancesrc-output.c  the bytes: buffers read from the transfer,
+ *                            the size, typefinding, the transfer's errors
  *   gstseedancesrc-uri.c     the seedance:// URI handler
  * Locks: see the comment at the top of gstseedancesrc.c.
  */
@@ -19,10 +19,9 @@
 
 #include "seedance/cache.h"
 #include "seedance/client.h"
-#include "seedance/download.h"
 #include "seedance/hub.h"
 #include "seedance/request.h"
-#include "seedance/spool.h"
+#include "seedance/transfer.h"
 
 G_BEGIN_DECLS
 
@@ -33,9 +32,6 @@ GST_DEBUG_CATEGORY_EXTERN (gst_seedance_src_debug);
  * less per byte downstream); the transfer pauses while one waits, so this
  * bounds what the element holds. */
 #define BUFFER_SIZE (256 * 1024)
-/* Typefinding looks at the head of the file only: the MP4 boxes that say
- * what it is come first, and some typefinders scan all they are given. */
-#define TYPEFIND_SIZE (16 * 1024)
 /* The first backoff of every retry (client and download); it doubles. */
 #define BACKOFF_MS 500
 /* Refreshing an expired signed video URL by querying the task again. */
@@ -125,26 +121,11 @@ typedef struct
   SeedanceCacheClaim *claim;
 } CacheState;
 
-/* The bytes: cleared by run_clear_output.  `next_offset` is the offset of
- * the next byte create() hands out.  Without a spool the download's
- * buffers wait in `ready` and `fill`; with one (the cache, `location`, or a
- * host that sends no length), the download writes into it and create()
- * reads back what has been written. */
+/* The bytes: the transfer, and the size told downstream (-1: not yet). */
 typedef struct
 {
-  SeedanceDownload *download;   /* NULL once the whole file is in `spool` */
-  SeedanceSpool *spool;         /* what create() reads from, or NULL */
-  SeedanceSpool *location;      /* `location`'s own file */
-  gboolean spool_is_cache;      /* `spool` is the cache's, to be stored */
-  GError *write_error;          /* a spool write failed in the sink */
+  SeedanceTransfer *transfer;
   gint64 size;
-  guint64 next_offset;
-  GQueue ready;
-  GstBuffer *fill;
-  GstMapInfo fill_map;
-  gsize fill_len;
-  gboolean type_checked;
-  guint64 spool_want;           /* the sink pauses once the spool has this */
 } OutputState;
 
 /* One run, from start() to stop(): the streaming thread's. */
@@ -191,14 +172,6 @@ struct _GstSeedanceSrc
       GST_MESSAGE_ERROR, domain, code, text, debug, __FILE__, GST_FUNCTION, \
       __LINE__, details)
 
-/* A file of ours could not be written: an error naming it (`what`), and
- * GST_FLOW_ERROR, at the caller's place. */
-#define WRITE_FAILED(self, what, err) \
-  (POST_ERROR (self, GST_RESOURCE_ERROR, g_error_matches (err, G_IO_ERROR, \
-          G_IO_ERROR_NO_SPACE) ? GST_RESOURCE_ERROR_NO_SPACE_LEFT : \
-      GST_RESOURCE_ERROR_WRITE, g_strdup_printf ("%s: %s", what, \
-          (err)->message), NULL, NULL), GST_FLOW_ERROR)
-
 /* A failed wait or call: quietly FLUSHING when woken by unlock(), else an
  * error (ending the open progress) at the caller's place. */
 #define FLOW_FOR_ERROR(self, err, se) \
@@ -238,10 +211,11 @@ void gst_seedance_src_drop_cache (GstSeedanceSrc * self, const GError * err);
 GstFlowReturn gst_seedance_src_obtain_video (GstSeedanceSrc * self);
 
 /* gstseedancesrc-output.c */
-void gst_seedance_src_prepare_output (GstSeedanceSrc * self);
+gboolean gst_seedance_src_open_output (GstSeedanceSrc * self,
+    GError ** error);
+GstFlowReturn gst_seedance_src_prepare_output (GstSeedanceSrc * self);
 GstFlowReturn gst_seedance_src_read (GstSeedanceSrc * self, guint64 offset,
     GstBuffer ** buf);
-void gst_seedance_src_clear_output (OutputState * out);
 
 /* gstseedancesrc-uri.c */
 void gst_seedance_src_uri_handler_init (gpointer g_iface,

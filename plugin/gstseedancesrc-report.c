@@ -167,13 +167,22 @@ gst_seedance_src_resource_error_for (const GError * err)
         return GST_RESOURCE_ERROR_SETTINGS;
     }
   }
-  if (err->domain == SEEDANCE_DOWNLOAD_ERROR) {
+  /* The video host's transport, as the download passes it on. */
+  if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
+          SEEDANCE_HTTP_ERROR_PROXY_AUTH))
+    return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+  if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
+          SEEDANCE_HTTP_ERROR_PROXY_REFUSED) ||
+      g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS))
+    return GST_RESOURCE_ERROR_OPEN_READ;
+  if (err->domain == SEEDANCE_TRANSFER_ERROR) {
     switch (err->code) {
-      case SEEDANCE_DOWNLOAD_ERROR_PROXY_AUTH:
-        return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-      case SEEDANCE_DOWNLOAD_ERROR_PROXY_REFUSED:
-      case SEEDANCE_DOWNLOAD_ERROR_TLS:
-        return GST_RESOURCE_ERROR_OPEN_READ;
+      case SEEDANCE_TRANSFER_ERROR_OPEN_WRITE:
+        return GST_RESOURCE_ERROR_OPEN_WRITE;
+      case SEEDANCE_TRANSFER_ERROR_WRITE:
+        return GST_RESOURCE_ERROR_WRITE;
+      case SEEDANCE_TRANSFER_ERROR_NO_SPACE:
+        return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
       default:
         return GST_RESOURCE_ERROR_READ;
     }

@@ -88,7 +88,8 @@ tell_final (GstSeedanceSrc * self, const SeedanceTask * task)
   run->told_final = TRUE;
   gst_seedance_src_report_task (self, task);
   gst_seedance_src_set_status (self, task->status, task->status_str);
-  /* The network first, then the message. */
+  /* The last frame is fetched before the message is built: the message
+   * carries the image itself. */
   if (task->last_frame_url)
     last_frame = fetch_last_frame (self, task->last_frame_url);
   gst_seedance_src_post_task_event (self, "succeeded",
@@ -263,17 +264,10 @@ serve_cached_clip (GstSeedanceSrc * self)
   const gchar *json = seedance_cache_claim_get_task_json (claim);
   const gchar *path = seedance_cache_claim_get_clip_path (claim);
   g_autoptr (SeedanceTask) task = NULL;
-  g_autoptr (GError) err = NULL;
   g_autoptr (GDateTime) made = NULL;
   g_autofree gchar *when = NULL;
   g_autofree gchar *text = NULL;
 
-  run->out.spool = seedance_spool_open (path, &err);
-  if (run->out.spool == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("cache-dir: cannot read the cached clip"), ("%s", err->message));
-    return GST_FLOW_ERROR;
-  }
   run->task.origin = ORIGIN_CACHED;
   g_free (run->task.id);
   run->task.id = g_strdup (seedance_cache_claim_get_task_id (claim));
@@ -293,10 +287,6 @@ serve_cached_clip (GstSeedanceSrc * self)
   task = json ? seedance_task_parse (json, strlen (json), NULL) : NULL;
   if (task)
     tell_final (self, task);
-  if (run->out.location && (!seedance_spool_copy_from (run->out.location,
-              run->out.spool, &err)
-          || !seedance_spool_commit (run->out.location, &err)))
-    return WRITE_FAILED (self, "location", err);
   return GST_FLOW_OK;
 }
 

@@ -40,54 +40,246 @@ gst_seedance_src_uri_get_uri (GstURIHandler * handler)
   return uri;
 }
 
-/* Sets one property from its text form, as gst-launch would, but with an
- * error instead of a warning when the text does not fit. */
-static gboolean
-set_property_from_string (GstSeedanceSrc * self, const gchar * name,
-    const gchar * text, GError ** error)
-{
-  GParamSpec *pspec =
-      g_object_class_find_property (G_OBJECT_GET_CLASS (self), name);
-  GValue value = G_VALUE_INIT;
+/* A URI comes from a playlist, a web page, anyone: it says what to
+ * generate, never where the key, files or traffic go.  So it may carry the
+ * request's fields, how often to poll, `cache=false` and remote media, and
+ * nothing else (base-url, proxy, location, cache-dir, user-agent,
+ * callback-url, local files...): those stay properties for applications. */
+static const gchar *const uri_keys[] = {
+  "prompt", "model", "duration", "frames", "resolution", "ratio", "seed",
+  "generate-audio", "watermark", "return-last-frame", "service-tier",
+  "execution-expires-after", "priority", "safety-identifier",
+  "draft-task-id", "draft", "camera-fixed", "web-search", "poll-interval",
+  "cache", "task-id", "first-frame", "last-frame", "reference-images",
+  "reference-videos", "reference-audios", NULL
+};
 
-  if (g_strcmp0 (name, "api-key") == 0) {
-    /* A URI is logged and shown everywhere: no place for a secret. */
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "api-key cannot be given in a URI; use the SEEDANCE_API_KEY "
-        "environment variable");
-    return FALSE;
-  }
-  if (pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE)) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "\"%s\" is not a property of seedancesrc that can be set", name);
-    return FALSE;
-  }
-  g_value_init (&value, pspec->value_type);
-  if (!gst_value_deserialize (&value, text) ||
-      g_param_value_validate (pspec, &value)) {
-    g_value_unset (&value);
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "%s: \"%s\" is not a valid value", name, text);
-    return FALSE;
-  }
-  g_object_set_property (G_OBJECT (self), name, &value);
-  g_value_unset (&value);
-  return TRUE;
+/* The query keys of the media arrays: one value each, repeated. */
+static const struct
+{
+  const gchar *key;
+  const gchar *property;
+} uri_arrays[] = {
+  {"reference-image", "reference-images"},
+  {"reference-video", "reference-videos"},
+  {"reference-audio", "reference-audios"},
+};
+
+static gboolean
+is_media_property (const gchar * name)
+{
+  return g_str_has_prefix (name, "reference-") ||
+      g_str_equal (name, "first-frame") || g_str_equal (name, "last-frame");
 }
 
-static void
-set_array_property (GstSeedanceSrc * self, const gchar * name,
-    GPtrArray * values)
+/* Media in a URI must be somewhere else already: a local path or file://
+ * would upload a private file of the user's. */
+static gboolean
+check_remote_media (const gchar * name, const gchar * text, GError ** error)
 {
-  GValue value = G_VALUE_INIT;
+  static const gchar *const schemes[] = { "https", "http", "asset", NULL };
+  g_autofree gchar *scheme = g_uri_parse_scheme (text);
 
-  if (values->len == 0)
-    return;
-  g_value_init (&value, GST_TYPE_ARRAY);
-  g_ptr_array_add (values, NULL);
-  gst_seedance_src_value_array_from_strv (&value, (GStrv) values->pdata);
-  g_object_set_property (G_OBJECT (self), name, &value);
-  g_value_unset (&value);
+  /* g_uri_parse_scheme gives the scheme in lower case. */
+  if (scheme && g_strv_contains (schemes, scheme))
+    return TRUE;
+  g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+      "%s: a URI may name only https://, http:// or asset:// media, not "
+      "\"%s\" (set the property from the application for a local file)",
+      name, text);
+  return FALSE;
+}
+
+typedef struct
+{
+  GParamSpec *pspec;
+  GValue value;
+} UriSetting;
+
+static void
+uri_setting_free (UriSetting * u)
+{
+  g_value_unset (&u->value);
+  g_free (u);
+}
+
+/* The value a URI gives `pspec`, from its text form as gst-launch reads
+ * it, but an error rather than a warning when the text does not fit. */
+static UriSetting *
+uri_setting_new (GParamSpec * pspec, const gchar * text, GError ** error)
+{
+  UriSetting *u = g_new0 (UriSetting, 1);
+
+  u->pspec = pspec;
+  g_value_init (&u->value, pspec->value_type);
+  if (!gst_value_deserialize (&u->value, text) ||
+      g_param_value_validate (pspec, &u->value)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "%s: \"%s\" is not a valid value", pspec->name, text);
+    uri_setting_free (u);
+    return NULL;
+  }
+  return u;
+}
+
+static GParamSpec *
+uri_property (GstSeedanceSrc * self, const gchar * key, GError ** error)
+{
+  GParamSpec *pspec = g_strv_contains (uri_keys, key) ?
+      g_object_class_find_property (G_OBJECT_GET_CLASS (self), key) : NULL;
+
+  if (pspec)
+    return pspec;
+  if (g_strcmp0 (key, "api-key") == 0)
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "api-key cannot be given in a URI (URIs are logged and shown "
+        "everywhere); use the SEEDANCE_API_KEY environment variable");
+  else if (g_object_class_find_property (G_OBJECT_GET_CLASS (self), key))
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "%s cannot be given in a URI: a URI says what to generate, not "
+        "where the key, files or traffic go; set the property instead", key);
+  else
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "\"%s\" is not a key a seedance: URI takes", key);
+  return NULL;
+}
+
+/* Every (key, value) of the query, as the settings they make; nothing is
+ * applied here, so that a bad key leaves the element as it was. */
+static gboolean
+read_query (GstSeedanceSrc * self, const gchar * uri, const gchar * query,
+    GPtrArray * settings, GError ** error)
+{
+  GPtrArray *media[G_N_ELEMENTS (uri_arrays)];
+  GUriParamsIter iter;
+  gchar *key = NULL, *value = NULL;
+  GError *err = NULL;
+  gboolean ok = TRUE;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (uri_arrays); i++)
+    media[i] = g_ptr_array_new_with_free_func (g_free);
+  g_uri_params_iter_init (&iter, query ? query : "", -1, "&",
+      G_URI_PARAMS_WWW_FORM);
+  while (ok && g_uri_params_iter_next (&iter, &key, &value, &err)) {
+    GParamSpec *pspec = NULL;
+    UriSetting *u = NULL;
+
+    for (i = 0; i < G_N_ELEMENTS (uri_arrays); i++)
+      if (g_str_equal (key, uri_arrays[i].key))
+        break;
+    if (i < G_N_ELEMENTS (uri_arrays)) {
+      ok = check_remote_media (key, value, error);
+      g_ptr_array_add (media[i], g_steal_pointer (&value));
+    } else if (!(pspec = uri_property (self, key, error)) ||
+        GST_IS_PARAM_SPEC_ARRAY_LIST (pspec)) {
+      if (pspec)
+        g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+            "%s: give each value as %.*s=", key, (int) strlen (key) - 1, key);
+      ok = FALSE;
+    } else if ((ok = !is_media_property (key) ||
+            check_remote_media (key, value, error)) &&
+        (ok = (u = uri_setting_new (pspec, value, error)) != NULL)) {
+      g_ptr_array_add (settings, u);
+    }
+    g_clear_pointer (&key, g_free);
+    g_clear_pointer (&value, g_free);
+  }
+  if (err) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "cannot read the query of %s: %s", uri, err->message);
+    g_error_free (err);
+    ok = FALSE;
+  }
+  for (i = 0; i < G_N_ELEMENTS (uri_arrays); i++) {
+    if (ok && media[i]->len > 0) {
+      UriSetting *u = g_new0 (UriSetting, 1);
+
+      u->pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self),
+          uri_arrays[i].property);
+      g_value_init (&u->value, GST_TYPE_ARRAY);
+      g_ptr_array_add (media[i], NULL);
+      gst_seedance_src_value_array_from_strv (&u->value,
+          (GStrv) media[i]->pdata);
+      g_ptr_array_add (settings, u);
+    }
+    g_ptr_array_unref (media[i]);
+  }
+  return ok;
+}
+
+/* What the URI describes, as settings: seedance://task/ID or
+ * seedance://generate?... */
+static gboolean
+read_uri (GstSeedanceSrc * self, const gchar * uri, GPtrArray * settings,
+    GError ** error)
+{
+  g_autoptr (GUri) guri = g_uri_parse (uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  const gchar *host, *path;
+
+  if (guri == NULL || g_strcmp0 (g_uri_get_scheme (guri), "seedance") != 0) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "not a seedance: URI: %s", uri);
+    return FALSE;
+  }
+  host = g_uri_get_host (guri);
+  path = g_uri_get_path (guri);
+  if (g_strcmp0 (host, "task") == 0) {
+    g_autofree gchar *id = g_uri_unescape_string (path[0] == '/' ?
+        path + 1 : path, NULL);
+    UriSetting *u;
+
+    if (id == NULL || id[0] == '\0' || strchr (id, '/') ||
+        g_uri_get_query (guri)) {
+      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+          "expected seedance://task/<task id>, not %s", uri);
+      return FALSE;
+    }
+    u = g_new0 (UriSetting, 1);
+    u->pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self),
+        "task-id");
+    g_value_init (&u->value, G_TYPE_STRING);
+    g_value_set_string (&u->value, id);
+    g_ptr_array_add (settings, u);
+    return TRUE;
+  }
+  if (g_strcmp0 (host, "generate") == 0) {
+    if (path[0] != '\0' && g_strcmp0 (path, "/") != 0) {
+      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+          "expected seedance://generate?prompt=..., not %s", uri);
+      return FALSE;
+    }
+    return read_query (self, uri, g_uri_get_query (guri), settings, error);
+  }
+  g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+      "expected seedance://generate?... or seedance://task/<id>, not %s", uri);
+  return FALSE;
+}
+
+/* A new URI replaces the last one whole: every property a URI can set goes
+ * back to its default first (a second URI must not play the first one's
+ * task, or keep its cache=false), then the URI's own values apply. */
+static void
+apply_uri (GstSeedanceSrc * self, GPtrArray * settings)
+{
+  GObject *object = G_OBJECT (self);
+  guint i;
+
+  g_object_freeze_notify (object);
+  for (i = 0; uri_keys[i]; i++) {
+    GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
+        (self), uri_keys[i]);
+
+    if (pspec)
+      g_object_set_property (object, uri_keys[i],
+          g_param_spec_get_default_value (pspec));
+  }
+  for (i = 0; i < settings->len; i++) {
+    UriSetting *u = g_ptr_array_index (settings, i);
+
+    g_object_set_property (object, u->pspec->name, &u->value);
+  }
+  g_object_thaw_notify (object);
 }
 
 static gboolean
@@ -95,11 +287,8 @@ gst_seedance_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     GError ** error)
 {
   GstSeedanceSrc *self = GST_SEEDANCE_SRC (handler);
-  g_autoptr (GUri) guri = NULL;
-  g_autoptr (GPtrArray) images = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) videos = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) audios = g_ptr_array_new_with_free_func (g_free);
-  const gchar *host, *path, *query;
+  g_autoptr (GPtrArray) settings =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) uri_setting_free);
   GstState state;
 
   GST_OBJECT_LOCK (self);
@@ -110,70 +299,9 @@ gst_seedance_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
         "the URI can only be changed in the NULL or READY state");
     return FALSE;
   }
-
-  guri = g_uri_parse (uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
-  if (guri == NULL || g_strcmp0 (g_uri_get_scheme (guri), "seedance") != 0) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "not a seedance: URI: %s", uri);
+  if (!read_uri (self, uri, settings, error))
     return FALSE;
-  }
-  host = g_uri_get_host (guri);
-  path = g_uri_get_path (guri);
-  query = g_uri_get_query (guri);
-
-  if (g_strcmp0 (host, "task") == 0) {
-    g_autofree gchar *id = g_uri_unescape_string (path[0] == '/' ?
-        path + 1 : path, NULL);
-
-    if (id == NULL || id[0] == '\0' || strchr (id, '/')) {
-      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-          "expected seedance://task/<task id>, not %s", uri);
-      return FALSE;
-    }
-    g_object_set (self, "task-id", id, NULL);
-  } else if (g_strcmp0 (host, "generate") == 0) {
-    GUriParamsIter iter;
-    gchar *key = NULL, *value = NULL;
-    GError *err = NULL;
-
-    if (path[0] != '\0' && g_strcmp0 (path, "/") != 0) {
-      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-          "expected seedance://generate?prompt=..., not %s", uri);
-      return FALSE;
-    }
-    g_uri_params_iter_init (&iter, query ? query : "", -1, "&",
-        G_URI_PARAMS_WWW_FORM);
-    while (g_uri_params_iter_next (&iter, &key, &value, &err)) {
-      gboolean ok = TRUE;
-
-      if (g_strcmp0 (key, "reference-image") == 0)
-        g_ptr_array_add (images, g_steal_pointer (&value));
-      else if (g_strcmp0 (key, "reference-video") == 0)
-        g_ptr_array_add (videos, g_steal_pointer (&value));
-      else if (g_strcmp0 (key, "reference-audio") == 0)
-        g_ptr_array_add (audios, g_steal_pointer (&value));
-      else
-        ok = set_property_from_string (self, key, value, error);
-      g_free (key);
-      g_free (value);
-      if (!ok)
-        return FALSE;
-    }
-    if (err) {
-      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-          "cannot read the query of %s: %s", uri, err->message);
-      g_error_free (err);
-      return FALSE;
-    }
-    set_array_property (self, "reference-images", images);
-    set_array_property (self, "reference-videos", videos);
-    set_array_property (self, "reference-audios", audios);
-  } else {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "expected seedance://generate?... or seedance://task/<id>, not %s",
-        uri);
-    return FALSE;
-  }
+  apply_uri (self, settings);
 
   GST_OBJECT_LOCK (self);
   g_free (self->uri);

@@ -831,7 +831,6 @@ run_init (Run * run)
 {
   memset (run, 0, sizeof (*run));
   run->out.size = -1;
-  g_queue_init (&run->out.ready);
 }
 
 static void
@@ -1218,7 +1217,8 @@ run_clear_cache (CacheState * cache)
 static void
 run_clear (Run * run)
 {
-  gst_seedance_src_clear_output (&run->out);
+  /* The transfer first: it borrows the cache. */
+  g_clear_pointer (&run->out.transfer, seedance_transfer_free);
   run_clear_cache (&run->cache);
   run_clear_task (&run->task);
   g_clear_pointer (&run->client, seedance_client_free);
@@ -1384,14 +1384,6 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
             "environment variable"), ("nothing was sent"));
     goto failed;
   }
-  if (run->s.location && !run->s.dry_run) {
-    run->out.location = seedance_spool_new (run->s.location, 0666, &err);
-    if (run->out.location == NULL) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-          ("location: %s", err->message), ("nothing was sent"));
-      goto failed;
-    }
-  }
   if (!run->s.ssl_strict)
     GST_WARNING_OBJECT (self, "ssl-strict is false: TLS certificates and "
         "host names are not verified");
@@ -1407,6 +1399,13 @@ gst_seedance_src_start (GstBaseSrc * bsrc)
       self->cancellable);
   if (key)
     memset (key, 0, strlen (key));
+  /* `location` is created now: a path that cannot be written is an error
+   * before anything is paid for. */
+  if (!run->s.dry_run && !gst_seedance_src_open_output (self, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", err->message),
+        ("nothing was sent"));
+    goto failed;
+  }
   run->phase = PHASE_TASK;
   GST_DEBUG_OBJECT (self, "started, API root %s", base_url);
   return TRUE;
@@ -1532,9 +1531,9 @@ gst_seedance_src_create (GstBaseSrc * bsrc, guint64 offset, guint length,
   if (run->phase == PHASE_TASK) {
     GstFlowReturn ret = gst_seedance_src_obtain_video (self);
 
-    if (ret != GST_FLOW_OK)
+    if (ret != GST_FLOW_OK || (ret = gst_seedance_src_prepare_output
+            (self)) != GST_FLOW_OK)
       return ret;
-    gst_seedance_src_prepare_output (self);
   }
   return gst_seedance_src_read (self, offset, buf);
 }

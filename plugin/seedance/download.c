@@ -138,23 +138,18 @@ transfer_failed (SeedanceDownload * d, GError * err, GError ** error)
   return seedance_http_wait (d->http, delay, error);
 }
 
-/* Errors of the transport that no retry mends, in this module's domain. */
+/* Errors of the transport that no retry mends: passed on as they are, so
+ * that the client's and the download's are told apart in one place. */
 static gboolean
 is_final_transport_error (GError * err, GError ** error)
 {
-  SeedanceDownloadError code;
-
-  if (g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS))
-    code = SEEDANCE_DOWNLOAD_ERROR_TLS;
-  else if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
-          SEEDANCE_HTTP_ERROR_PROXY_AUTH))
-    code = SEEDANCE_DOWNLOAD_ERROR_PROXY_AUTH;
-  else if (g_error_matches (err, SEEDANCE_HTTP_ERROR,
+  if (!g_error_matches (err, SEEDANCE_HTTP_ERROR, SEEDANCE_HTTP_ERROR_TLS) &&
+      !g_error_matches (err, SEEDANCE_HTTP_ERROR,
+          SEEDANCE_HTTP_ERROR_PROXY_AUTH) &&
+      !g_error_matches (err, SEEDANCE_HTTP_ERROR,
           SEEDANCE_HTTP_ERROR_PROXY_REFUSED))
-    code = SEEDANCE_DOWNLOAD_ERROR_PROXY_REFUSED;
-  else
     return FALSE;
-  g_set_error_literal (error, SEEDANCE_DOWNLOAD_ERROR, code, err->message);
+  g_propagate_error (error, g_error_copy (err));
   return TRUE;
 }
 

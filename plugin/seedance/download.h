@@ -6,7 +6,8 @@
  * body, a check that every answer describes the same file, and a report
  * (never a query of its own) when the signed URL has expired: the caller
  * asks the task for a fresh URL and hands it on with
- * seedance_download_set_url.  Transient failures are retried with the
+ * seedance_download_set_url.  A refused proxy tunnel or a certificate
+ * that does not check out is http.h's error as it is.  Transient failures are retried with the
  * client's backoff (seedance_backoff_ms); `retries` counts consecutive
  * failures without a byte of progress.
  *
@@ -38,11 +39,6 @@ typedef enum
   /* The host answered an error status that retrying cannot mend;
    * seedance_download_get_host_status tells which. */
   SEEDANCE_DOWNLOAD_ERROR_HOST_STATUS,
-  /* The tunnel through the proxy was refused (407: authentication). */
-  SEEDANCE_DOWNLOAD_ERROR_PROXY_AUTH,
-  SEEDANCE_DOWNLOAD_ERROR_PROXY_REFUSED,
-  /* The host's certificate does not check out. */
-  SEEDANCE_DOWNLOAD_ERROR_TLS,
 } SeedanceDownloadError;
 
 typedef void (*SeedanceDownloadLogFunc) (const gchar * message,

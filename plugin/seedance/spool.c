@@ -69,6 +69,36 @@ seedance_spool_new (const gchar * target, gint mode, GError ** error)
 }
 
 SeedanceSpool *
+seedance_spool_new_nameless (const gchar * dir, GError ** error)
+{
+  SeedanceSpool *spool;
+  gint fd = -1;
+
+#ifdef O_TMPFILE
+  fd = g_open (dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+  /* A file system without O_TMPFILE: a name, unlinked at once. */
+  if (fd < 0) {
+    g_autofree gchar *tmpl = g_build_filename (dir, ".gst-seedance-XXXXXX",
+        NULL);
+
+    fd = g_mkstemp_full (tmpl, O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+      g_unlink (tmpl);
+  }
+  if (fd < 0) {
+    set_errno_error (error, errno, "cannot create a file in", dir);
+    return NULL;
+  }
+  spool = g_new0 (SeedanceSpool, 1);
+  spool->target = g_strdup_printf ("%s/(temporary file)", dir);
+  spool->fd = fd;
+  spool->out = g_unix_output_stream_new (fd, FALSE);
+  spool->sha256 = g_checksum_new (G_CHECKSUM_SHA256);
+  return spool;
+}
+
+SeedanceSpool *
 seedance_spool_open (const gchar * path, GError ** error)
 {
   SeedanceSpool *spool;

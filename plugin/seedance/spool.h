@@ -25,6 +25,11 @@ typedef struct _SeedanceSpool SeedanceSpool;
 SeedanceSpool *seedance_spool_new (const gchar * target, gint mode,
     GError ** error);
 
+/* A spool with no name in `dir` (O_TMPFILE, else a name unlinked at
+ * once): nothing to commit, and nothing a crash leaves behind. */
+SeedanceSpool *seedance_spool_new_nameless (const gchar * dir,
+    GError ** error);
+
 /* A whole file that exists already (a stored clip), opened for reading
  * only: committed, never written, never removed. */
 SeedanceSpool *seedance_spool_open (const gchar * path, GError ** error);

@@ -483,18 +483,28 @@ GST_START_TEST (test_cache_false_pays_each_run)
 GST_END_TEST;
 
 /* Plays the clip of `prompt` bounded by `max_size` (0: the default bound)
- * and returns how many creates it took. */
+ * and returns how many creates it took.  The bound is the application's to
+ * set, as a property: a URI cannot carry it. */
 static guint
 play_bounded (SeedanceSim * sim, const gchar * prompt, guint64 max_size)
 {
-  gchar *extra = max_size ? g_strdup_printf ("&cache-max-size=%"
-      G_GUINT64_FORMAT, max_size) : NULL;
-  gchar *uri = clip_uri (prompt, extra);
+  gchar *uri = clip_uri (prompt, NULL);
+  GByteArray *received = g_byte_array_new ();
+  GstElement *pipeline = uri_pipeline_new (uri, received);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   guint before = creates (sim);
+  GstMessage *msg;
 
-  g_byte_array_unref (play_uri (uri, NULL));
+  if (max_size)
+    g_object_set (src, "cache-max-size", max_size, NULL);
+  gst_object_unref (src);
+  msg = run_pipeline (pipeline, 60, NULL);
+  test_assert_eos (msg);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  fail_if (received->len == 0, "nothing delivered for %s", uri);
+  g_byte_array_unref (received);
   g_free (uri);
-  g_free (extra);
   return creates (sim) - before;
 }
 

@@ -257,6 +257,140 @@ GST_START_TEST (test_uri_task_and_bad_uris)
 
 GST_END_TEST;
 
+/* Runs `src` (in its pipeline) after `first` then `second` were set as its
+ * URI; returns the create bodies the simulator got. */
+static GPtrArray *
+run_after_two_uris (SeedanceSim * sim, const gchar * first,
+    const gchar * second_uri)
+{
+  GstElement *pipeline = test_pipeline_new (sim, "! fakesink");
+  GstElement *src = test_pipeline_get_src (pipeline);
+  GError *err = NULL;
+  GstMessage *msg;
+
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src), first, &err),
+      "%s", err ? err->message : "");
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src), second_uri,
+          &err), "%s", err ? err->message : "");
+  msg = test_pipeline_run (pipeline, 60, NULL);
+  test_assert_eos (msg);
+  gst_message_unref (msg);
+  gst_object_unref (pipeline);
+  return test_sim_create_bodies (sim);
+}
+
+/* A second URI replaces the first whole: its request is the one sent, and
+ * nothing of the first (a task id, a seed, cache=false) stays. */
+GST_START_TEST (test_second_uri_replaces_the_first)
+{
+  SeedanceSim *sim = test_sim_new ();
+  const gchar *rest = "&resolution=480p&frames=24&poll-interval=100";
+  gchar *second_uri = g_strconcat ("seedance://generate?prompt=second", rest,
+      NULL);
+  gchar *body = g_strdup_printf ("{\"model\":\"doubao-seedance-2.0\","
+      "\"content\":[{\"type\":\"text\",\"text\":\"resumed\"}],"
+      "\"resolution\":\"480p\",\"frames\":24}");
+  gchar *id = seedance_sim_create_task (sim, body, NULL);
+  gchar *task_uri = g_strconcat ("seedance://task/", id, NULL);
+  GPtrArray *bodies;
+
+  /* A task, then a prompt: the prompt is generated, the task not asked. */
+  bodies = run_after_two_uris (sim, "seedance://task/cgt-not-this-one",
+      second_uri);
+  fail_unless_equals_int (bodies->len, 1);
+  fail_unless (strstr (g_ptr_array_index (bodies, 0), "\"second\""));
+  fail_unless_equals_int (seedance_sim_count_status (sim, SEEDANCE_SIM_QUERY,
+          404), 0);
+  g_ptr_array_unref (bodies);
+
+  /* A prompt with a seed and cache=false, then another prompt: neither the
+   * seed nor cache=false stays (the same request is served by the cache:
+   * no second create). */
+  seedance_sim_clear_log (sim);
+  bodies = run_after_two_uris (sim, "seedance://generate?prompt=first"
+      "&seed=7&cache=false", second_uri);
+  fail_unless_equals_int (bodies->len, 0);
+  g_ptr_array_unref (bodies);
+
+  /* A prompt, then a task: the task is resumed, nothing created. */
+  seedance_sim_clear_log (sim);
+  bodies = run_after_two_uris (sim, "seedance://generate?prompt=first"
+      "&cache=false", task_uri);
+  fail_unless_equals_int (bodies->len, 0);
+  fail_unless (seedance_sim_count_requests (sim, SEEDANCE_SIM_QUERY) > 0);
+  g_ptr_array_unref (bodies);
+
+  g_free (task_uri);
+  g_free (id);
+  g_free (body);
+  g_free (second_uri);
+  seedance_sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A URI from a playlist says what to generate, never where the key, files
+ * or traffic go; a refused URI applies nothing at all. */
+GST_START_TEST (test_uri_may_set_only_what_a_uri_should)
+{
+  const gchar *refused[][2] = {
+    {"base-url=http%3A%2F%2Fattacker%2Fapi%2Fv3", "base-url"},
+    {"proxy=http%3A%2F%2Fattacker%3A3128&ssl-strict=false", "proxy"},
+    {"ssl-strict=false", "ssl-strict"},
+    {"location=%2Fhome%2Fuser%2F.bashrc", "location"},
+    {"cache-dir=%2Ftmp%2Fx", "cache-dir"},
+    {"user-agent=x%0D%0AHost%3A%20evil", "user-agent"},
+    {"callback-url=http%3A%2F%2Fattacker%2F", "callback-url"},
+    {"first-frame=%2Fhome%2Fuser%2Fphoto.png", "first-frame"},
+    {"last-frame=file%3A%2F%2F%2Fetc%2Fpasswd", "last-frame"},
+    {"reference-image=%2Fetc%2Fpasswd", "reference-image"},
+    {"reference-audio=data%3Aaudio%2Fmp3%3Bbase64%2CAAAA", "reference-audio"},
+    {"reference-images=https%3A%2F%2Fe.com%2Fa.png", "reference-images"},
+    {"dry-run=true", "dry-run"},
+    {"api-key=secret", "api-key"},
+  };
+  GstElement *src = gst_element_factory_make ("seedancesrc", NULL);
+  guint i;
+
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "seedance://generate?prompt=kept&seed=3", NULL));
+  for (i = 0; i < G_N_ELEMENTS (refused); i++) {
+    gchar *uri = g_strdup_printf ("seedance://generate?prompt=changed&"
+        "seed=9&%s", refused[i][0]);
+    gchar *prompt = NULL, *base_url = NULL, *location = NULL, *now = NULL;
+    gint64 seed = 0;
+    GError *err = NULL;
+
+    fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), uri, &err),
+        "%s was taken", uri);
+    fail_unless (err && strstr (err->message, refused[i][1]), "%s: %s", uri,
+        err ? err->message : "no error");
+    fail_if (strstr (err->message, "secret"));
+    g_object_get (src, "prompt", &prompt, "seed", &seed, "base-url",
+        &base_url, "location", &location, NULL);
+    fail_unless_equals_string (prompt, "kept");
+    fail_unless_equals_int64 (seed, 3);
+    fail_if (base_url && strstr (base_url, "attacker"));
+    fail_unless (location == NULL);
+    now = gst_uri_handler_get_uri (GST_URI_HANDLER (src));
+    fail_unless_equals_string (now, "seedance://generate?prompt=kept&seed=3");
+    g_free (now);
+    g_free (prompt);
+    g_free (base_url);
+    g_free (location);
+    g_clear_error (&err);
+    g_free (uri);
+  }
+  /* Remote media and the request's fields are what a URI is for. */
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "seedance://generate?prompt=p&first-frame=https%3A%2F%2Fe.com%2Fa.png"
+          "&reference-video=asset%3A%2F%2Fv&watermark=true&priority=3"
+          "&poll-interval=200&cache=false", NULL));
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_location_keeps_the_exact_file)
 {
   SeedanceSim *sim = test_sim_new ();
@@ -911,6 +1045,8 @@ lifecycle_suite (void)
   tcase_add_test (tc, test_resume_unknown_task_is_not_found);
   tcase_add_test (tc, test_uri_generate_with_playbin);
   tcase_add_test (tc, test_uri_task_and_bad_uris);
+  tcase_add_test (tc, test_second_uri_replaces_the_first);
+  tcase_add_test (tc, test_uri_may_set_only_what_a_uri_should);
   tcase_add_test (tc, test_location_keeps_the_exact_file);
   tcase_add_test (tc, test_location_not_left_on_failure);
   tcase_add_test (tc, test_unwritable_location_fails_before_any_request);
